@@ -1,0 +1,83 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "UploadEdge",
+    platforms: [.macOS(.v15)],
+    products: [
+        // What Lambda runs: the runtime loop plus the registered handlers. Nothing else links into it.
+        .executable(name: "bootstrap", targets: ["bootstrap"]),
+        // The developer CLI: emulator, replay, benchmarks.
+        .executable(name: "upload-edge", targets: ["upload-edge"]),
+        .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
+        .library(name: "LocalLambda", targets: ["LocalLambda"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // libcurl, the Runtime API transport. The shim gives typed wrappers for the variadic C calls.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"]), .yum(["libcurl-devel"])]
+        ),
+        // The runtime loop, the Runtime API client and the handler protocols. Runs inside Lambda.
+        .target(
+            name: "LambdaRuntime",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "bootstrap",
+            dependencies: ["LambdaRuntime"]
+        ),
+        // Local Runtime API emulator, process supervisor and event replay. Never linked into bootstrap.
+        .target(
+            name: "LocalLambda",
+            dependencies: [
+                "LambdaRuntime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // Benchmarks of runtimes against the emulator.
+        .target(
+            name: "RuntimeBenchmark",
+            dependencies: [
+                "LocalLambda",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The emulator's ceiling: a minimal raw-socket Runtime API client in C.
+        .executableTarget(name: "raw-runtime-client"),
+        .executableTarget(
+            name: "upload-edge",
+            dependencies: [
+                "LocalLambda",
+                "RuntimeBenchmark",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // A bootstrap with extra handlers that misbehave on purpose (throw, crash, hang, oversize).
+        .executableTarget(
+            name: "fixture-bootstrap",
+            dependencies: ["LambdaRuntime"],
+            path: "Tests/FixtureBootstrap"
+        ),
+        .testTarget(
+            name: "LambdaRuntimeTests",
+            dependencies: ["LambdaRuntime", "bootstrap", "fixture-bootstrap"]
+        ),
+        .testTarget(
+            name: "LocalLambdaTests",
+            dependencies: ["LocalLambda", "bootstrap", "fixture-bootstrap", "upload-edge"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

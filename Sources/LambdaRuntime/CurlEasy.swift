@@ -1,0 +1,209 @@
+import CCurl
+
+/// One libcurl easy handle, kept for the life of the process so its connection stays alive.
+///
+/// This is the only code in the runtime that touches C pointers. It is not thread-safe: the runtime loop owns it.
+package final class CurlEasy {
+    private let handle: UnsafeMutableRawPointer
+    private let exchange: Exchange
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+
+    /// - Parameters:
+    ///   - capturedHeaders: Response header names to keep (any case); see `header(_:)`.
+    ///   - connectTimeoutMilliseconds: How long to wait for a TCP connection. There is no overall timeout.
+    ///   - userAgent: The `User-Agent` header.
+    /// - Throws: `LambdaRuntimeError` with `.transport` when libcurl cannot be initialised.
+    package init(
+        capturedHeaders: [String],
+        connectTimeoutMilliseconds: Int,
+        userAgent: String
+    ) throws(LambdaRuntimeError) {
+        _ = CurlEasy.globalInit
+        guard let handle = curl_easy_init() else {
+            throw LambdaRuntimeError(.transport, "libcurl could not create an easy handle (out of memory?)")
+        }
+        self.handle = handle
+        self.exchange = Exchange(capturedHeaders: capturedHeaders)
+        self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        let context = Unmanaged.passUnretained(exchange).toOpaque()
+        // Proxy settings in the environment must never reroute Runtime API calls: "" disables proxies, and
+        // curl stops reading the proxy variables on every request.
+        ue_curl_setopt_string(handle, CURLOPT_PROXY, "")
+        ue_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
+        ue_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        ue_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
+        ue_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0)
+        ue_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http")
+        ue_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+        ue_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+        ue_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+        ue_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+        ue_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+        ue_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// The body of the last GET. The array keeps its capacity from one GET to the next, and POST replies land
+    /// elsewhere (`replyBody`), so an event handed to a handler is never copied or reallocated by the runtime.
+    package var body: [UInt8] { exchange.body }
+
+    /// The body of the last POST's reply.
+    package var replyBody: [UInt8] { exchange.replyBody }
+
+    /// The value of captured header `index` (in the order given at init) from the last response.
+    package func header(_ index: Int) -> String? { exchange.values[index] }
+
+    /// Performs a GET of `url`; the response body lands in `body`.
+    package func get(_ url: String, headers: HeaderList?) throws(LambdaRuntimeError) -> Int {
+        ue_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
+        ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers?.list)
+        exchange.capturesReply = false
+        return try perform(url)
+    }
+
+    /// POSTs `body` from memory with an explicit `Content-Length`.
+    package func post(_ url: String, body: [UInt8], headers: HeaderList?) throws(LambdaRuntimeError) -> Int {
+        ue_curl_setopt_long(handle, CURLOPT_POST, 1)
+        ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers?.list)
+        ue_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+        exchange.capturesReply = true
+        // A non-null pointer is required even for an empty body, or curl would fall back to a read callback.
+        let storage = body.isEmpty ? [0] : body
+        let result: Result<Int, LambdaRuntimeError> = storage.withUnsafeBytes { bytes in
+            // libcurl reads the body from this pointer during `perform`, without copying it.
+            ue_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, bytes.baseAddress)
+            defer { ue_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil) }
+            do throws(LambdaRuntimeError) {
+                return .success(try perform(url))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private func perform(_ url: String) throws(LambdaRuntimeError) -> Int {
+        exchange.reset()
+        errorBuffer[0] = 0
+        ue_curl_setopt_string(handle, CURLOPT_URL, url)
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            let detail = String(cString: errorBuffer)
+            let summary = String(cString: curl_easy_strerror(code))
+            throw LambdaRuntimeError(
+                .transport,
+                "request to \(url) failed: \(detail.isEmpty ? summary : detail) (curl error \(code.rawValue))"
+            )
+        }
+        var status = 0
+        ue_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return status
+    }
+
+    /// Runs `curl_global_init` once per process, before the first handle.
+    private static let globalInit: Void = {
+        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
+    }()
+}
+
+/// A `curl_slist` of request headers, built once and reused.
+package final class HeaderList {
+    fileprivate let list: UnsafeMutablePointer<curl_slist>?
+
+    package init(_ lines: [String]) {
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for line in lines {
+            list = curl_slist_append(list, line)
+        }
+        self.list = list
+    }
+
+    deinit {
+        curl_slist_free_all(list)
+    }
+}
+
+/// State the C callbacks write into during one request.
+private final class Exchange {
+    var body: [UInt8] = []
+    var replyBody: [UInt8] = []
+    /// Whether the body being received is a POST's reply rather than a GET's payload.
+    var capturesReply = false
+    var values: [String?]
+    private let names: [[UInt8]]
+
+    init(capturedHeaders: [String]) {
+        self.names = capturedHeaders.map { Array($0.lowercased().utf8) }
+        self.values = Array(repeating: nil, count: capturedHeaders.count)
+        body.reserveCapacity(64 * 1024)
+    }
+
+    func reset() {
+        if capturesReply {
+            replyBody.removeAll(keepingCapacity: true)
+        } else {
+            body.removeAll(keepingCapacity: true)
+        }
+        for index in values.indices { values[index] = nil }
+    }
+
+    /// Handles one header line, `Name: value\r\n`, or a status line, which starts a new response.
+    func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        if line.starts(with: "HTTP/".utf8) {
+            for index in values.indices { values[index] = nil }
+            return
+        }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        nameLoop: for (index, name) in names.enumerated() where name.count == colon {
+            for offset in 0..<colon {
+                var byte = line[offset]
+                if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
+                if byte != name[offset] { continue nameLoop }
+            }
+            var start = colon + 1
+            var end = line.count
+            while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
+            while end > start, line[end - 1] == 0x0A || line[end - 1] == 0x0D || line[end - 1] == 0x20 {
+                end -= 1
+            }
+            values[index] = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+            return
+        }
+    }
+}
+
+private func curlWriteCallback(
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ context: UnsafeMutableRawPointer?
+) -> Int {
+    let total = size * count
+    guard let data, let context, total > 0 else { return total }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    let bytes = UnsafeRawBufferPointer(start: data, count: total)
+    if exchange.capturesReply {
+        exchange.replyBody.append(contentsOf: bytes)
+    } else {
+        exchange.body.append(contentsOf: bytes)
+    }
+    return total
+}
+
+private func curlHeaderCallback(
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ context: UnsafeMutableRawPointer?
+) -> Int {
+    let total = size * count
+    guard let data, let context, total > 0 else { return total }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    exchange.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: total))
+    return total
+}

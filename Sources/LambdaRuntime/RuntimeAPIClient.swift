@@ -1,0 +1,136 @@
+import Logging
+
+/// The Lambda Runtime API client: fetches invocations and posts their results over one libcurl handle.
+///
+/// Not thread-safe: the runtime loop owns it and calls it from one thread.
+package final class RuntimeAPIClient {
+    /// The outcome of posting a response or an error.
+    package enum PostResult: Equatable {
+        /// 202: Lambda took it.
+        case accepted
+        /// A 4xx: Lambda refused this one answer (too large, unknown or already answered request id). The loop
+        /// logs it and goes on to the next invocation.
+        case rejected(status: Int, body: String)
+    }
+
+    /// One invocation: the event bytes and the headers that came with them.
+    package struct Invocation {
+        package var event: [UInt8]
+        package var requestID: String
+        package var deadlineMilliseconds: Int64
+        package var invokedFunctionARN: String
+        package var traceID: String?
+        package var clientContext: String?
+        package var cognitoIdentity: String?
+        package var tenantID: String?
+    }
+
+    /// How long to wait for the TCP connection to the Runtime API. It is local, so this is short.
+    package static let connectTimeoutMilliseconds = 2_000
+    package static let userAgent = "upload-edge-runtime/1.0 (Swift; libcurl)"
+
+    private static let capturedHeaders = [
+        RuntimeAPI.Header.requestID,
+        RuntimeAPI.Header.deadline,
+        RuntimeAPI.Header.invokedFunctionARN,
+        RuntimeAPI.Header.traceID,
+        RuntimeAPI.Header.clientContext,
+        RuntimeAPI.Header.cognitoIdentity,
+        RuntimeAPI.Header.tenantID,
+    ]
+
+    private let curl: CurlEasy
+    private let baseURL: String
+    private let nextURL: String
+    /// `Expect:` stops curl from ever sending `Expect: 100-continue` and waiting for the answer.
+    private let responseHeaders = HeaderList(["Expect:", "Content-Type: application/json"])
+
+    /// - Parameter endpoint: The `host:port` of the Runtime API, as in `AWS_LAMBDA_RUNTIME_API`.
+    package init(endpoint: String) throws(LambdaRuntimeError) {
+        self.curl = try CurlEasy(
+            capturedHeaders: Self.capturedHeaders,
+            connectTimeoutMilliseconds: Self.connectTimeoutMilliseconds,
+            userAgent: Self.userAgent
+        )
+        self.baseURL = "http://\(endpoint)"
+        self.nextURL = baseURL + RuntimeAPI.nextPath
+    }
+
+    /// Long-polls `/next` for the next invocation. There is no timeout: Lambda freezes the process while it waits.
+    /// - Throws: `.transport` when the Runtime API cannot be reached, `.unexpectedStatus` for any status but
+    ///   200, `.missingHeader` when the request id is absent.
+    package func nextInvocation() throws(LambdaRuntimeError) -> Invocation {
+        let status = try curl.get(nextURL, headers: nil)
+        guard status == 200 else {
+            throw LambdaRuntimeError(
+                .unexpectedStatus(status),
+                "GET \(RuntimeAPI.nextPath) answered \(status): \(Self.text(curl.body, limit: 512))"
+            )
+        }
+        guard let requestID = curl.header(0), !requestID.isEmpty else {
+            throw LambdaRuntimeError(
+                .missingHeader,
+                "GET \(RuntimeAPI.nextPath) answered without a \(RuntimeAPI.Header.requestID) header"
+            )
+        }
+        return Invocation(
+            event: curl.body,
+            requestID: requestID,
+            deadlineMilliseconds: curl.header(1).flatMap { Int64($0) } ?? .max,
+            invokedFunctionARN: curl.header(2) ?? "",
+            traceID: curl.header(3),
+            clientContext: curl.header(4),
+            cognitoIdentity: curl.header(5),
+            tenantID: curl.header(6)
+        )
+    }
+
+    /// Posts a handler's response to `/invocation/{id}/response`.
+    package func postResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> PostResult {
+        let status = try curl.post(
+            baseURL + RuntimeAPI.responsePath(requestID: requestID),
+            body: body,
+            headers: responseHeaders
+        )
+        return try result(of: status, path: RuntimeAPI.responsePath(requestID: requestID))
+    }
+
+    /// Posts a handler's error to `/invocation/{id}/error`.
+    package func postError(requestID: String, error: LambdaErrorPayload) throws(LambdaRuntimeError) -> PostResult {
+        try postErrorPayload(error, path: RuntimeAPI.errorPath(requestID: requestID))
+    }
+
+    /// Posts an initialisation error to `/runtime/init/error`. The process should exit afterwards.
+    package func postInitError(_ error: LambdaErrorPayload) throws(LambdaRuntimeError) -> PostResult {
+        try postErrorPayload(error, path: RuntimeAPI.initErrorPath)
+    }
+
+    private func postErrorPayload(_ error: LambdaErrorPayload, path: String) throws(LambdaRuntimeError) -> PostResult {
+        let headers = HeaderList([
+            "Expect:",
+            "Content-Type: \(RuntimeAPI.errorContentType)",
+            "\(RuntimeAPI.Header.functionErrorType): \(error.headerSafeErrorType)",
+        ])
+        let status = try curl.post(baseURL + path, body: error.jsonBytes(), headers: headers)
+        return try result(of: status, path: path)
+    }
+
+    private func result(of status: Int, path: String) throws(LambdaRuntimeError) -> PostResult {
+        switch status {
+        case 200..<300:
+            return .accepted
+        case 400..<500:
+            return .rejected(status: status, body: Self.text(curl.replyBody, limit: 1024))
+        default:
+            throw LambdaRuntimeError(
+                .unexpectedStatus(status),
+                "POST \(path) answered \(status): \(Self.text(curl.replyBody, limit: 512))"
+            )
+        }
+    }
+
+    private static func text(_ bytes: [UInt8], limit: Int) -> String {
+        let shown = String(decoding: bytes.prefix(limit), as: UTF8.self)
+        return bytes.count > limit ? shown + "…" : shown
+    }
+}

@@ -1,0 +1,3 @@
+import LambdaRuntime
+
+RuntimeLoop.main(registry: .builtIn)
