@@ -10,6 +10,7 @@ let package = Package(
         // The developer CLI: emulator, replay, benchmarks.
         .executable(name: "upload-edge", targets: ["upload-edge"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
+        .library(name: "LambdaCodable", targets: ["LambdaCodable"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
     ],
     dependencies: [
@@ -31,6 +32,11 @@ let package = Package(
                 "CCurl",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Typed handlers: JSON in, JSON out, through FoundationEssentials' coders.
+        .target(
+            name: "LambdaCodable",
+            dependencies: ["LambdaRuntime"]
         ),
         .executableTarget(
             name: "bootstrap",
@@ -67,16 +73,22 @@ let package = Package(
         // A bootstrap with extra handlers that misbehave on purpose (throw, crash, hang, oversize).
         .executableTarget(
             name: "fixture-bootstrap",
-            dependencies: ["LambdaRuntime"],
+            dependencies: ["LambdaRuntime", "LambdaCodable"],
             path: "Tests/FixtureBootstrap"
+        ),
+        // Test helpers shared by the test targets: a scripted Runtime API, an HTTP client, product paths.
+        .target(
+            name: "TestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "LambdaRuntimeTests",
-            dependencies: ["LambdaRuntime", "bootstrap", "fixture-bootstrap"]
+            dependencies: ["LambdaRuntime", "LambdaCodable", "TestSupport", "bootstrap", "fixture-bootstrap"]
         ),
         .testTarget(
             name: "LocalLambdaTests",
-            dependencies: ["LocalLambda", "bootstrap", "fixture-bootstrap", "upload-edge"]
+            dependencies: ["LocalLambda", "TestSupport", "bootstrap", "fixture-bootstrap", "upload-edge"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -11,12 +11,10 @@ package final class CurlEasy {
     /// - Parameters:
     ///   - capturedHeaders: Response header names to keep (any case); see `header(_:)`.
     ///   - connectTimeoutMilliseconds: How long to wait for a TCP connection. There is no overall timeout.
-    ///   - userAgent: The `User-Agent` header.
     /// - Throws: `LambdaRuntimeError` with `.transport` when libcurl cannot be initialised.
     package init(
         capturedHeaders: [String],
-        connectTimeoutMilliseconds: Int,
-        userAgent: String
+        connectTimeoutMilliseconds: Int
     ) throws(LambdaRuntimeError) {
         _ = CurlEasy.globalInit
         guard let handle = curl_easy_init() else {
@@ -35,7 +33,6 @@ package final class CurlEasy {
         ue_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
         ue_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 0)
         ue_curl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, "http")
-        ue_curl_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
         ue_curl_setopt_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
         ue_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
         ue_curl_setopt_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)

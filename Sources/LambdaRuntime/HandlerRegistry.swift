@@ -14,14 +14,6 @@ public struct HandlerRegistry: Sendable {
         factories[name] = factory
     }
 
-    /// Registers a typed handler under `name`; its events are decoded from JSON and its results encoded to JSON.
-    public mutating func register<Handler: LambdaCodableHandler & SendableMetatype>(
-        _ name: String,
-        _ factory: @escaping @Sendable () throws -> Handler
-    ) {
-        factories[name] = { CodableHandlerAdapter(try factory()) }
-    }
-
     /// The registered names, sorted.
     public var names: [String] { factories.keys.sorted() }
 

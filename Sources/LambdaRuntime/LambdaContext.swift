@@ -72,7 +72,7 @@ public struct LambdaContext: Sendable {
     }
 
     private static func parseJSON(_ text: String) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try? JSONValue(parsing: text)
     }
 }
 

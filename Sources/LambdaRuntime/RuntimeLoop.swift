@@ -106,6 +106,7 @@ public enum RuntimeLoop {
             return reportInitError(error, client: client, logger: logger)
         }
 
+        let traceIDVariable = TraceIDVariable()
         var answered = 0
         while maxInvocations.map({ answered < $0 }) ?? true {
             let invocation: RuntimeAPIClient.Invocation
@@ -116,7 +117,7 @@ public enum RuntimeLoop {
                 if case .transport = error.code { return .runtimeAPIUnreachable }
                 return .runtimeAPIFailed
             }
-            ProcessEnvironment.set(LambdaEnvironment.traceID, to: invocation.traceID)
+            traceIDVariable.update(invocation.traceID)
             var invocationLogger = logger
             invocationLogger[metadataKey: LambdaLogHandler.requestIDKey] = .string(invocation.requestID)
             let context = LambdaContext(

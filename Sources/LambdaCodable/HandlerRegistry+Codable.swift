@@ -1,0 +1,12 @@
+import LambdaRuntime
+
+extension HandlerRegistry {
+    /// Registers a typed handler under `name`; its events are decoded from JSON and its results encoded to JSON.
+    public mutating func register<Handler: LambdaCodableHandler & SendableMetatype>(
+        _ name: String,
+        _ factory: @escaping @Sendable () throws -> Handler
+    ) {
+        let adapted: @Sendable () throws -> any LambdaHandler = { CodableHandlerAdapter(try factory()) }
+        register(name, adapted)
+    }
+}
