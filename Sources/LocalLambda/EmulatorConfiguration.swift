@@ -1,0 +1,41 @@
+import LambdaRuntime
+
+/// How the local Runtime API behaves, and which function it pretends to be.
+public struct EmulatorConfiguration: Sendable {
+    /// The address to listen on. Only loopback makes sense: the emulator has no authentication.
+    public var host: String = "127.0.0.1"
+    /// The port; 0 picks a free one.
+    public var port: Int = 9001
+    /// The function timeout: an invocation running longer is failed with `timeout` and its runtime killed.
+    public var timeoutSeconds: Int = 300
+    public var functionName: String = "test_function"
+    public var region: String = "us-east-1"
+    /// Responses over this many bytes are refused with 413, as Lambda does.
+    public var maxResponseBytes: Int = RuntimeAPI.maxResponseBytes
+
+    public init() {}
+
+    /// The ARN the emulator hands the runtime as the invoked function.
+    public var functionARN: String { "arn:aws:lambda:\(region):012345678912:function:\(functionName)" }
+
+    /// Reads `AWS_LAMBDA_FUNCTION_TIMEOUT` (whole seconds, as the RIE does), `AWS_LAMBDA_FUNCTION_NAME` and
+    /// `AWS_REGION`.
+    /// - Throws: `LocalLambdaError` when the timeout is not a positive whole number of seconds.
+    public static func fromEnvironment() throws(LocalLambdaError) -> EmulatorConfiguration {
+        var configuration = EmulatorConfiguration()
+        if let raw = ProcessEnvironment.nonEmptyValue(LambdaEnvironment.functionTimeout) {
+            guard let seconds = Int(raw), seconds > 0 else {
+                throw LocalLambdaError(
+                    .invalidConfiguration,
+                    "\(LambdaEnvironment.functionTimeout)=\"\(raw)\" is not a positive whole number of seconds"
+                )
+            }
+            configuration.timeoutSeconds = seconds
+        }
+        if let name = ProcessEnvironment.nonEmptyValue(LambdaEnvironment.functionName) {
+            configuration.functionName = name
+        }
+        if let region = ProcessEnvironment.nonEmptyValue("AWS_REGION") { configuration.region = region }
+        return configuration
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import RuntimeBenchmark
+
+/// The runtime benchmark's results, with the issue's goals checked against them.
+struct RuntimeBenchReport: Codable {
+    var measurements: [RuntimeBenchmark.Measurement]
+    var binary: BinarySize
+    var payloadBytes: Int
+    /// The CPU everything was pinned to; `nil` when unpinned.
+    var cpu: Int?
+
+    /// A goal and whether the run met it.
+    struct Goal: Codable {
+        var name: String
+        var measured: String
+        var met: Bool
+    }
+
+    var floor: RuntimeBenchmark.Measurement? { measurements.first { $0.name.hasPrefix("raw C") } }
+    var swift: RuntimeBenchmark.Measurement? { measurements.first { $0.name.hasPrefix("bootstrap") } }
+    var python: RuntimeBenchmark.Measurement? { measurements.first { $0.name.hasPrefix("awslambdaric") } }
+
+    var goals: [Goal] {
+        var goals: [Goal] = []
+        if let swift, let floor {
+            let ratio = swift.cycleP50Microseconds / floor.cycleP50Microseconds
+            goals.append(
+                Goal(name: "cycle p50 <= 1.9x the raw C client's", measured: Self.ratio(ratio), met: ratio <= 1.9)
+            )
+        }
+        if let swift, let python {
+            let ratio = swift.coldStartMedianMilliseconds / python.coldStartMedianMilliseconds
+            goals.append(
+                Goal(name: "cold start <= 0.2x awslambdaric's", measured: Self.ratio(ratio), met: ratio <= 0.2)
+            )
+        }
+        if let swift, let peak = swift.peakResidentBytes {
+            goals.append(Goal(name: "peak RSS <= 12 MB", measured: Self.megabytes(peak), met: peak <= 12 << 20))
+        }
+        goals.append(
+            Goal(
+                name: "stripped static bootstrap <= 10 MB",
+                measured: Self.megabytes(binary.strippedBytes) + (binary.staticSwiftStdlib ? "" : " (not static!)"),
+                met: binary.staticSwiftStdlib && binary.strippedBytes <= 10 << 20
+            )
+        )
+        return goals
+    }
+
+    func text() -> String {
+        var lines: [String] = []
+        let count = measurements.first?.invocations ?? 0
+        lines.append(
+            "Runtime benchmark: \(count) sequential echo invocations of a \(payloadBytes)-byte S3 event per client, "
+                + (cpu.map { "emulator and client pinned to CPU \($0)." } ?? "unpinned.")
+        )
+        lines.append("")
+        let header = ["client", "cycle p50", "cycle p99", "invocations/s", "cold start", "peak RSS"]
+        var rows = [header]
+        for measurement in measurements {
+            rows.append([
+                measurement.name,
+                String(format: "%.1f us", measurement.cycleP50Microseconds),
+                String(format: "%.1f us", measurement.cycleP99Microseconds),
+                String(format: "%.0f", measurement.invocationsPerSecond),
+                String(format: "%.2f ms", measurement.coldStartMedianMilliseconds),
+                measurement.peakResidentBytes.map(Self.megabytes) ?? "n/a",
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for (index, row) in rows.enumerated() {
+            let cells = row.enumerated().map { column, cell in
+                column == 0
+                    ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[column] - cell.count) + cell
+            }
+            lines.append(cells.joined(separator: "  "))
+            if index == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
+        }
+        lines.append("")
+        lines.append(
+            "cold start = exec to first /next, median of \(measurements.first?.coldStarts ?? 0); "
+                + "bootstrap binary \(Self.megabytes(binary.bytes)), stripped \(Self.megabytes(binary.strippedBytes))"
+                + (binary.staticSwiftStdlib ? " (static Swift stdlib)" : " (dynamic Swift stdlib)")
+        )
+        lines.append("")
+        lines.append("Goals:")
+        for goal in goals {
+            lines.append("  [\(goal.met ? "met" : "MISSED")] \(goal.name): \(goal.measured)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        struct Output: Codable {
+            var report: RuntimeBenchReport
+            var goals: [Goal]
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(Output(report: self, goals: goals))).map { String(decoding: $0, as: UTF8.self) }
+            ?? "{}"
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        String(format: "%.1f MB", Double(bytes) / 1_048_576)
+    }
+
+    static func ratio(_ value: Double) -> String {
+        String(format: "%.2fx", value)
+    }
+}
