@@ -42,10 +42,13 @@ let package = Package(
             name: "bootstrap",
             dependencies: ["LambdaRuntime"]
         ),
+        // posix_spawn's close-all-descriptors action, which Swift cannot see without _GNU_SOURCE.
+        .target(name: "CProcessSpawn"),
         // Local Runtime API emulator, process supervisor and event replay. Never linked into bootstrap.
         .target(
             name: "LocalLambda",
             dependencies: [
+                "CProcessSpawn",
                 "LambdaRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -25,9 +25,10 @@ package final class CurlEasy {
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let context = Unmanaged.passUnretained(exchange).toOpaque()
-        // Proxy settings in the environment must never reroute Runtime API calls: "" disables proxies, and
-        // curl stops reading the proxy variables on every request.
+        // Proxy settings in the environment must never reroute Runtime API calls: "" disables proxies, and with
+        // no-proxy "*" curl stops reading the proxy variables on every request.
         ue_curl_setopt_string(handle, CURLOPT_PROXY, "")
+        ue_curl_setopt_string(handle, CURLOPT_NOPROXY, "*")
         ue_curl_setopt_long(handle, CURLOPT_TCP_NODELAY, 1)
         ue_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         ue_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
@@ -151,7 +152,8 @@ private final class Exchange {
 
     /// Handles one header line, `Name: value\r\n`, or a status line, which starts a new response.
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
-        if line.starts(with: "HTTP/".utf8) {
+        // "HTTP/" starts a status line: a new response (after a 100 Continue or a redirect) starts afresh.
+        if line.count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
             for index in values.indices { values[index] = nil }
             return
         }

@@ -41,16 +41,14 @@ package final class TraceIDVariable {
             buffer = .allocate(capacity: capacity)
             isSet = false
         }
-        var offset = 0
-        for byte in Self.prefix {
-            buffer[offset] = CChar(bitPattern: byte)
-            offset += 1
+        let raw = UnsafeMutableRawPointer(buffer)
+        Self.prefix.withUnsafeBytes { raw.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        var text = traceID
+        let length = text.withUTF8 { bytes in
+            if let base = bytes.baseAddress { (raw + Self.prefix.count).copyMemory(from: base, byteCount: bytes.count) }
+            return bytes.count
         }
-        for byte in traceID.utf8 {
-            buffer[offset] = CChar(bitPattern: byte)
-            offset += 1
-        }
-        buffer[offset] = 0
+        buffer[Self.prefix.count + length] = 0
         if !isSet {
             putenv(buffer)
             isSet = true

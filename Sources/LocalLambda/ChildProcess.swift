@@ -1,3 +1,5 @@
+import CProcessSpawn
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -94,6 +96,10 @@ public final class ChildProcess: Sendable {
             posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
         }
 
+        // Only standard input, output and error cross over: the emulator's listening socket and its client
+        // connections would otherwise stay open in the runtime, and a client reading to end-of-file would hang.
+        posix_spawn_file_actions_addclosefrom(&actions)
+
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -160,6 +166,10 @@ public final class ChildProcess: Sendable {
         default: "\(signal)"
         }
     }
+}
+
+private func posix_spawn_file_actions_addclosefrom(_ actions: inout posix_spawn_file_actions_t) {
+    _ = ue_spawn_file_actions_closefrom(&actions, 3)
 }
 
 /// Reads `/proc/<pid>/status` fields given in kB.

@@ -1,3 +1,4 @@
+import Foundation
 import LambdaRuntime
 
 /// How the local Runtime API behaves, and which function it pretends to be.
@@ -21,9 +22,15 @@ public struct EmulatorConfiguration: Sendable {
     /// Reads `AWS_LAMBDA_FUNCTION_TIMEOUT` (whole seconds, as the RIE does), `AWS_LAMBDA_FUNCTION_NAME` and
     /// `AWS_REGION`.
     /// - Throws: `LocalLambdaError` when the timeout is not a positive whole number of seconds.
-    public static func fromEnvironment() throws(LocalLambdaError) -> EmulatorConfiguration {
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(LocalLambdaError) -> EmulatorConfiguration {
+        func value(_ name: String) -> String? {
+            guard let value = environment[name], !value.isEmpty else { return nil }
+            return value
+        }
         var configuration = EmulatorConfiguration()
-        if let raw = ProcessEnvironment.nonEmptyValue(LambdaEnvironment.functionTimeout) {
+        if let raw = value(LambdaEnvironment.functionTimeout) {
             guard let seconds = Int(raw), seconds > 0 else {
                 throw LocalLambdaError(
                     .invalidConfiguration,
@@ -32,10 +39,8 @@ public struct EmulatorConfiguration: Sendable {
             }
             configuration.timeoutSeconds = seconds
         }
-        if let name = ProcessEnvironment.nonEmptyValue(LambdaEnvironment.functionName) {
-            configuration.functionName = name
-        }
-        if let region = ProcessEnvironment.nonEmptyValue("AWS_REGION") { configuration.region = region }
+        if let name = value(LambdaEnvironment.functionName) { configuration.functionName = name }
+        if let region = value("AWS_REGION") { configuration.region = region }
         return configuration
     }
 }

@@ -1,0 +1,74 @@
+# UploadEdge: build, replay, test and benchmark.
+#
+#   make run     install what is missing, build, replay every event in Events/ through the real runtime
+#   make test    install what the tests need, check formatting, run the whole test suite
+#   make bench   build release binaries (with the lean libcurl) and run the runtime benchmark
+#   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV := $(CURDIR)/.build-venv
+PYTHON := $(VENV)/bin/python
+CURL_PREFIX := $(CURDIR)/.build-curl
+LAMBDA_SCRATCH := $(CURDIR)/.build-lambda
+
+BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
+TEST_PACKAGES := binutils util-linux python3-venv
+
+.PHONY: run test bench lambda deps test-deps format clean
+
+run: deps
+	@echo "==> building (debug)"
+	$(SWIFT) build
+	@echo "==> replaying Events/ through bootstrap via the local Runtime API emulator"
+	.build/debug/upload-edge replay Events
+
+test: deps test-deps
+	@echo "==> checking formatting"
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	@echo "==> running the test suite"
+	UPLOAD_EDGE_PYTHON=$(PYTHON) $(SWIFT) test
+
+bench: deps test-deps lambda
+	@echo "==> building upload-edge and the raw C client (release)"
+	$(SWIFT) build -c release --product upload-edge
+	$(SWIFT) build -c release --product raw-runtime-client
+	.build/release/upload-edge bench runtime --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --python $(PYTHON)
+
+# The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
+lambda: deps
+	deploy/build-libcurl.sh $(CURL_PREFIX)
+	@# SwiftPM does not track the archive: relink when libcurl.a is newer than the binary.
+	@if [ -f $(LAMBDA_SCRATCH)/release/bootstrap ] && [ $(CURL_PREFIX)/lib/libcurl.a -nt $(LAMBDA_SCRATCH)/release/bootstrap ]; then \
+		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; fi
+	@echo "==> building bootstrap (release, static Swift runtime, lean libcurl)"
+	PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig $(SWIFT) build --scratch-path $(LAMBDA_SCRATCH) \
+		-c release --static-swift-stdlib --product bootstrap
+
+deps:
+	@$(call apt_install,$(BUILD_PACKAGES))
+
+test-deps:
+	@$(call apt_install,$(TEST_PACKAGES))
+	@if ! $(PYTHON) -c 'import awslambdaric' 2>/dev/null; then \
+		echo "==> creating $(VENV) with the test's Python packages"; \
+		python3 -m venv $(VENV); \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check -r Tests/Scripts/requirements.txt; \
+	fi
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build $(LAMBDA_SCRATCH) $(CURL_PREFIX) $(VENV)
+
+# Installs the Debian packages in $(1) that are missing, with one apt-get update first.
+define apt_install
+missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+if [ -n "$$missing" ]; then \
+	echo "==> installing Debian packages:$$missing"; \
+	$(SUDO) apt-get update -qq; \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+fi
+endef
