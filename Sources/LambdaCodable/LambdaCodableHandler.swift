@@ -1,11 +1,5 @@
 import LambdaRuntime
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// A handler of typed events: the event is decoded from JSON and the result encoded to JSON.
 public protocol LambdaCodableHandler {
     associatedtype Event: Decodable
@@ -27,16 +21,12 @@ public struct CodableClosureHandler<Event: Decodable, Output: Encodable>: Lambda
     }
 }
 
-/// Runs a `LambdaCodableHandler` as a byte handler: JSON in, JSON out, with one decoder and encoder reused for
-/// every invocation.
+/// Runs a `LambdaCodableHandler` as a byte handler: JSON in, JSON out, through `LambdaJSONDecoder` and
+/// `LambdaJSONEncoder`.
 public struct CodableHandlerAdapter<Wrapped: LambdaCodableHandler>: LambdaHandler {
     private var wrapped: Wrapped
-    private let decoder = JSONDecoder()
-    private let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return encoder
-    }()
+    private let decoder = LambdaJSONDecoder()
+    private let encoder = LambdaJSONEncoder()
 
     public init(_ wrapped: Wrapped) {
         self.wrapped = wrapped
@@ -45,10 +35,10 @@ public struct CodableHandlerAdapter<Wrapped: LambdaCodableHandler>: LambdaHandle
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let decoded: Wrapped.Event
         do {
-            decoded = try decoder.decode(Wrapped.Event.self, from: Data(event))
+            decoded = try decoder.decode(Wrapped.Event.self, from: event)
         } catch let error as DecodingError {
             throw EventDecodingError(eventType: Wrapped.Event.self, error)
         }
-        return Array(try encoder.encode(try wrapped.handle(decoded, context: context)))
+        return try encoder.encode(try wrapped.handle(decoded, context: context))
     }
 }
