@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "upload-edge", targets: ["upload-edge"]),
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
         .library(name: "LambdaCodable", targets: ["LambdaCodable"]),
+        .library(name: "LambdaEvents", targets: ["LambdaEvents"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
     ],
     dependencies: [
@@ -37,6 +38,11 @@ let package = Package(
         .target(
             name: "LambdaCodable",
             dependencies: ["LambdaRuntime"]
+        ),
+        // Typed events: API Gateway, Function URLs, authorizers, S3 (direct, EventBridge, SQS, SNS), Cognito.
+        .target(
+            name: "LambdaEvents",
+            dependencies: ["LambdaRuntime", "LambdaCodable"]
         ),
         .executableTarget(
             name: "bootstrap",
@@ -88,6 +94,14 @@ let package = Package(
         .testTarget(
             name: "LambdaRuntimeTests",
             dependencies: ["LambdaRuntime", "LambdaCodable", "TestSupport", "bootstrap", "fixture-bootstrap"]
+        ),
+        .testTarget(
+            name: "LambdaCodableTests",
+            dependencies: ["LambdaCodable", "LambdaRuntime", "TestSupport"]
+        ),
+        .testTarget(
+            name: "LambdaEventsTests",
+            dependencies: ["LambdaEvents", "LambdaCodable", "LambdaRuntime", "TestSupport"]
         ),
         .testTarget(
             name: "LocalLambdaTests",

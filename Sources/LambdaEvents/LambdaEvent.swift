@@ -1,0 +1,230 @@
+import LambdaCodable
+import LambdaRuntime
+
+/// Which kind of event a JSON payload is, told by its shape.
+public enum LambdaEventKind: String, Sendable, CaseIterable, Codable {
+    case apiGatewayV2 = "apigateway-http-v2"
+    case functionURL = "lambda-url"
+    case apiGatewayV1 = "apigateway-rest-v1"
+    case tokenAuthorizer = "authorizer-token"
+    case requestAuthorizer = "authorizer-request"
+    case v2Authorizer = "authorizer-http-v2"
+    case s3 = "s3"
+    case s3Test = "s3-test"
+    case eventBridgeS3 = "eventbridge-s3"
+    case sqs = "sqs"
+    case sns = "sns"
+    case preTokenGenerationV1 = "cognito-pre-token-generation-v1"
+    case preTokenGenerationV2 = "cognito-pre-token-generation-v2"
+}
+
+/// Any event the upload service receives, decoded into its type.
+public enum LambdaEvent: Sendable, Equatable {
+    case apiGatewayV2(APIGatewayV2Request)
+    case functionURL(FunctionURLRequest)
+    case apiGatewayV1(APIGatewayRequest)
+    case tokenAuthorizer(APIGatewayTokenAuthorizerEvent)
+    case requestAuthorizer(APIGatewayRequestAuthorizerEvent)
+    case v2Authorizer(APIGatewayV2AuthorizerEvent)
+    case s3(S3Event)
+    case s3Test(S3TestEvent)
+    case eventBridgeS3(EventBridgeS3Event)
+    case sqs(SQSEvent)
+    case sns(SNSEvent)
+    case preTokenGenerationV1(CognitoPreTokenGenerationV1Event)
+    case preTokenGenerationV2(CognitoPreTokenGenerationV2Event)
+
+    public var kind: LambdaEventKind {
+        switch self {
+        case .apiGatewayV2: .apiGatewayV2
+        case .functionURL: .functionURL
+        case .apiGatewayV1: .apiGatewayV1
+        case .tokenAuthorizer: .tokenAuthorizer
+        case .requestAuthorizer: .requestAuthorizer
+        case .v2Authorizer: .v2Authorizer
+        case .s3: .s3
+        case .s3Test: .s3Test
+        case .eventBridgeS3: .eventBridgeS3
+        case .sqs: .sqs
+        case .sns: .sns
+        case .preTokenGenerationV1: .preTokenGenerationV1
+        case .preTokenGenerationV2: .preTokenGenerationV2
+        }
+    }
+
+    /// Tells the kind of `bytes` by its shape, without decoding it.
+    /// - Throws: `LambdaEventError` `.malformed` for bad JSON, `.unrecognised` (naming the top-level keys) for
+    ///   JSON that is no known event.
+    public static func kind(of bytes: [UInt8]) throws(LambdaEventError) -> LambdaEventKind {
+        try EventShape.kind(of: try EventShape.document(bytes, path: "event"))
+    }
+
+    /// Tells the kind of `bytes` by its shape and decodes it as that type, tokenising the JSON once.
+    /// - Throws: `LambdaEventError`: `.malformed`, `.unrecognised`, or `.invalid` with the JSON path that failed.
+    public static func decode(_ bytes: [UInt8]) throws(LambdaEventError) -> LambdaEvent {
+        let document = try EventShape.document(bytes, path: "event")
+        let kind = try EventShape.kind(of: document)
+        return try decode(kind, from: document)
+    }
+
+    /// Decodes `bytes` as `kind`, without looking at its shape.
+    public static func decode(_ kind: LambdaEventKind, from bytes: [UInt8]) throws(LambdaEventError) -> LambdaEvent {
+        try decode(kind, from: try EventShape.document(bytes, path: "event"))
+    }
+
+    static func decode(_ kind: LambdaEventKind, from document: JSONDocument) throws(LambdaEventError) -> LambdaEvent {
+        func value<T: Decodable>(_ type: T.Type) throws(LambdaEventError) -> T {
+            try EventShape.decode(type, from: document, kind: kind.rawValue)
+        }
+        switch kind {
+        case .apiGatewayV2: return .apiGatewayV2(try value(APIGatewayV2Request.self))
+        case .functionURL: return .functionURL(try value(FunctionURLRequest.self))
+        case .apiGatewayV1: return .apiGatewayV1(try value(APIGatewayRequest.self))
+        case .tokenAuthorizer: return .tokenAuthorizer(try value(APIGatewayTokenAuthorizerEvent.self))
+        case .requestAuthorizer: return .requestAuthorizer(try value(APIGatewayRequestAuthorizerEvent.self))
+        case .v2Authorizer: return .v2Authorizer(try value(APIGatewayV2AuthorizerEvent.self))
+        case .s3: return .s3(try value(S3Event.self))
+        case .s3Test: return .s3Test(try value(S3TestEvent.self))
+        case .eventBridgeS3: return .eventBridgeS3(try value(EventBridgeS3Event.self))
+        case .sqs: return .sqs(try value(SQSEvent.self))
+        case .sns: return .sns(try value(SNSEvent.self))
+        case .preTokenGenerationV1: return .preTokenGenerationV1(try value(CognitoPreTokenGenerationV1Event.self))
+        case .preTokenGenerationV2: return .preTokenGenerationV2(try value(CognitoPreTokenGenerationV2Event.self))
+        }
+    }
+}
+
+/// Shape detection: a few member lookups on the tokenised document.
+enum EventShape {
+    static func document(_ bytes: [UInt8], path: String) throws(LambdaEventError) -> JSONDocument {
+        do {
+            return try JSONDocument(bytes)
+        } catch {
+            throw LambdaEventError(.malformed, "\(path) is not valid JSON: \(error)")
+        }
+    }
+
+    static func decode<T: Decodable>(
+        _ type: T.Type,
+        from document: JSONDocument,
+        at index: Int = 0,
+        kind: String,
+        pathPrefix: String = ""
+    ) throws(LambdaEventError) -> T {
+        do {
+            return try LambdaJSONDecoder().decode(type, from: document, at: index)
+        } catch let error as DecodingError {
+            let described = DecodingErrorDescription(error)
+            let path = [pathPrefix, described.path].filter { !$0.isEmpty }.joined(separator: ".")
+            throw LambdaEventError(
+                pathPrefix.isEmpty ? .invalid : .invalidNestedPayload,
+                "\(kind) event: \(path.isEmpty ? "" : "\(path): ")\(described.problem)"
+            )
+        } catch {
+            throw LambdaEventError(.invalid, "\(kind) event: \(error)")
+        }
+    }
+
+    static func kind(of document: JSONDocument) throws(LambdaEventError) -> LambdaEventKind {
+        guard document.tokens[0].kind == .object else {
+            throw LambdaEventError(
+                .unrecognised,
+                "unrecognised event: expected a JSON object, found \(document.describe(0))"
+            )
+        }
+        let top = Members(document, object: 0)
+
+        if let records = top["Records"] {
+            guard document.tokens[records].kind == .array, document.tokens[records].count > 0,
+                document.tokens[records + 1].kind == .object
+            else {
+                throw LambdaEventError(.unrecognised, "unrecognised event: Records is empty or not an array of objects")
+            }
+            let first = Members(document, object: records + 1)
+            if first.string("eventSource", equals: "aws:s3") { return .s3 }
+            if first.string("eventSource", equals: "aws:sqs") { return .sqs }
+            if first.string("EventSource", equals: "aws:sns") { return .sns }
+            let source = first.string("eventSource") ?? first.string("EventSource") ?? "none"
+            throw LambdaEventError(
+                .unrecognised,
+                "unrecognised event: Records from event source \"\(source)\"; known: aws:s3, aws:sqs, aws:sns"
+            )
+        }
+        if top.string("Event", equals: "s3:TestEvent") { return .s3Test }
+        if top["detail-type"] != nil, top.string("source", equals: "aws.s3") { return .eventBridgeS3 }
+        if let trigger = top.string("triggerSource") {
+            guard trigger.hasPrefix("TokenGeneration_") else {
+                throw LambdaEventError(
+                    .unrecognised,
+                    "unrecognised event: Cognito trigger \(trigger); only Pre Token Generation (TokenGeneration_*) is known"
+                )
+            }
+            return top.string("version", equals: "1") ? .preTokenGenerationV1 : .preTokenGenerationV2
+        }
+        if top.string("type", equals: "TOKEN"), top["authorizationToken"] != nil { return .tokenAuthorizer }
+        if top.string("type", equals: "REQUEST") {
+            if top["routeArn"] != nil, top.string("version", equals: "2.0") { return .v2Authorizer }
+            if top["methodArn"] != nil { return .requestAuthorizer }
+        }
+        if top.string("version", equals: "2.0"), top["routeKey"] != nil, top["rawPath"] != nil,
+            let context = top["requestContext"], document.tokens[context].kind == .object
+        {
+            let domain = Members(document, object: context).string("domainName") ?? ""
+            return domain.contains(".lambda-url.") ? .functionURL : .apiGatewayV2
+        }
+        if top["httpMethod"] != nil, top["resource"] != nil, top["requestContext"] != nil { return .apiGatewayV1 }
+
+        let names = top.names
+        let shown = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")
+        throw LambdaEventError(.unrecognised, "unrecognised event: top-level keys [\(shown)]")
+    }
+}
+
+/// The members of one object of a document, by name.
+struct Members {
+    let document: JSONDocument
+    let object: Int
+
+    init(_ document: JSONDocument, object: Int) {
+        self.document = document
+        self.object = object
+    }
+
+    /// The token index of member `name`'s value.
+    subscript(name: String) -> Int? {
+        var token = object + 1
+        for _ in 0..<Int(document.tokens[object].count) {
+            if document.string(at: token, equals: name) { return token + 1 }
+            token = document.next(after: token + 1)
+        }
+        return nil
+    }
+
+    /// Member `name` as a string, when it is one.
+    func string(_ name: String) -> String? {
+        guard let index = self[name] else { return nil }
+        switch document.tokens[index].kind {
+        case .plainString, .escapedString: return document.string(at: index)
+        default: return nil
+        }
+    }
+
+    /// Whether member `name` is the string `value`.
+    func string(_ name: String, equals value: String) -> Bool {
+        guard let index = self[name] else { return false }
+        switch document.tokens[index].kind {
+        case .plainString, .escapedString: return document.string(at: index, equals: value)
+        default: return false
+        }
+    }
+
+    var names: [String] {
+        var names: [String] = []
+        var token = object + 1
+        for _ in 0..<Int(document.tokens[object].count) {
+            names.append(document.string(at: token))
+            token = document.next(after: token + 1)
+        }
+        return names
+    }
+}

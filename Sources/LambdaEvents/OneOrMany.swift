@@ -1,0 +1,31 @@
+/// A JSON value that is either one item or an array of them, as IAM policy `Action` and `Resource` are.
+/// It encodes back the way it was decoded.
+public enum OneOrMany<Element: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    case one(Element)
+    case many([Element])
+
+    /// The items, whichever form they came in.
+    public var all: [Element] {
+        switch self {
+        case .one(let element): [element]
+        case .many(let elements): elements
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let many = try? container.decode([Element].self) {
+            self = .many(many)
+        } else {
+            self = .one(try container.decode(Element.self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .one(let element): try container.encode(element)
+        case .many(let elements): try container.encode(elements)
+        }
+    }
+}
