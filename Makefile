@@ -2,7 +2,7 @@
 #
 #   make run     install what is missing, build, replay every event in Events/ through the real runtime
 #   make test    install what the tests need, check formatting, run the whole test suite
-#   make bench   build release binaries (with the lean libcurl) and run the runtime benchmark
+#   make bench   build release binaries (with the lean libcurl) and run the runtime and event benchmarks
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -35,6 +35,7 @@ bench: deps test-deps lambda
 	$(SWIFT) build -c release --product upload-edge
 	$(SWIFT) build -c release --product raw-runtime-client
 	.build/release/upload-edge bench runtime --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --python $(PYTHON)
+	.build/release/upload-edge bench events
 
 # The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
 lambda: deps

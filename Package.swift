@@ -46,7 +46,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bootstrap",
-            dependencies: ["LambdaRuntime"]
+            dependencies: ["LambdaRuntime", "LambdaEvents"]
         ),
         // posix_spawn's close-all-descriptors action, which Swift cannot see without _GNU_SOURCE.
         .target(name: "CProcessSpawn"),
@@ -61,11 +61,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // Benchmarks of runtimes against the emulator.
+        // Benchmarks: runtimes against the emulator, event decoding against JSONDecoder.
         .target(
-            name: "RuntimeBenchmark",
+            name: "Benchmarks",
             dependencies: [
                 "LocalLambda",
+                "LambdaEvents",
+                "LambdaCodable",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -75,7 +77,7 @@ let package = Package(
             name: "upload-edge",
             dependencies: [
                 "LocalLambda",
-                "RuntimeBenchmark",
+                "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

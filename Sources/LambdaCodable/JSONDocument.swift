@@ -99,6 +99,44 @@ package final class JSONDocument {
         }
     }
 
+    /// Whether plain string token `index` is exactly the bytes of `text`.
+    package func string(at index: Int, equalsBytes text: StaticString) -> Bool {
+        let start = Int(tokens[index].start)
+        let length = Int(tokens[index].end) - start
+        guard length == text.utf8CodeUnitCount else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            length == 0 || memcmp(buffer.baseAddress! + start, text.utf8Start, length) == 0
+        }
+    }
+
+    /// Whether string tokens `first` and `second` hold the same text.
+    package func sameString(_ first: Int, _ second: Int) -> Bool {
+        let a = tokens[first]
+        let b = tokens[second]
+        guard a.kind == .plainString, b.kind == .plainString else { return string(at: first) == string(at: second) }
+        let length = Int(a.end - a.start)
+        guard length == Int(b.end - b.start) else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            length == 0 || memcmp(buffer.baseAddress! + Int(a.start), buffer.baseAddress! + Int(b.start), length) == 0
+        }
+    }
+
+    /// Whether string token `index` contains `needle` (plain ASCII), without building a `String`.
+    package func string(at index: Int, contains needle: StaticString) -> Bool {
+        guard tokens[index].kind == .plainString else { return false }
+        let start = Int(tokens[index].start)
+        let end = Int(tokens[index].end)
+        let count = needle.utf8CodeUnitCount
+        guard end - start >= count else { return false }
+        return bytes.withUnsafeBufferPointer { buffer in
+            for offset in start...(end - count)
+            where memcmp(buffer.baseAddress! + offset, needle.utf8Start, count) == 0 {
+                return true
+            }
+            return false
+        }
+    }
+
     /// The raw bytes of a number token.
     package func numberText(at index: Int) -> Substring {
         Substring(String(decoding: bytes[Int(tokens[index].start)..<Int(tokens[index].end)], as: UTF8.self))

@@ -106,6 +106,12 @@ struct JSONTokenDecoder: Decoder {
         if T.self == JSONValue.self { return unsafeBitCast(document.value(at: index), to: T.self) }
         if T.self == [String: String].self { return unsafeBitCast(try decodeStringDictionary(), to: T.self) }
         if T.self == [String].self { return unsafeBitCast(try decodeStringArray(), to: T.self) }
+        if T.self == [String: JSONValue].self {
+            guard document.tokens[index].kind == .object, case .object(let members) = document.value(at: index) else {
+                throw mismatch([String: JSONValue].self, "an object")
+            }
+            return unsafeBitCast(members, to: T.self)
+        }
         return try T(from: self)
     }
 
@@ -218,9 +224,17 @@ final class JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     var codingPath: [any CodingKey] { CodingPathNode.path(path) }
     /// Token indices of the member names, in document order.
     private let names: [Int]
-    /// Where the last lookup found its member: the next starts just after it. A raw pointer, not a stored
-    /// `var`, so lookups pay for no exclusivity checks.
-    private let cursor: UnsafeMutablePointer<Int>
+    /// Whether two members share a name. Then every lookup scans from the start, so the first one wins, as in
+    /// Foundation's `JSONDecoder`: a document must mean the same to both.
+    private let hasDuplicateNames: Bool
+    /// Where the last lookup found its member: the next starts just after it. Synthesised `init(from:)` asks for
+    /// keys in declaration order, usually the order AWS sends, so most lookups succeed at the first comparison.
+    /// (Unchecked exclusivity: the container is used by one decoding call on one thread; the dynamic check cost
+    /// more than the lookup.)
+    @exclusivity(unchecked) private var cursor = 0
+
+    /// Objects with more members than this are checked for duplicate names with a set, not pairwise.
+    private static var pairwiseLimit: Int { 32 }
 
     init(document: JSONDocument, object: Int, path: CodingPathNode?) {
         self.document = document
@@ -234,12 +248,26 @@ final class JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
             token = document.next(after: token + 1)
         }
         self.names = names
-        self.cursor = .allocate(capacity: 1)
-        cursor.initialize(to: 0)
+        self.hasDuplicateNames = Self.containsDuplicates(names, in: document)
     }
 
-    deinit {
-        cursor.deallocate()
+    private static func containsDuplicates(_ names: [Int], in document: JSONDocument) -> Bool {
+        guard names.count > 1 else { return false }
+        if names.count > pairwiseLimit {
+            var seen = Set<String>()
+            for name in names where !seen.insert(document.string(at: name)).inserted { return true }
+            return false
+        }
+        for (index, first) in names.enumerated() {
+            let token = document.tokens[first]
+            let length = token.end - token.start
+            for second in names[(index + 1)...] {
+                let other = document.tokens[second]
+                guard other.end - other.start == length else { continue }
+                if document.sameString(first, second) { return true }
+            }
+        }
+        return false
     }
 
     var allKeys: [Key] {
@@ -253,27 +281,22 @@ final class JSONKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         let name = key.stringValue
         let count = names.count
         guard count > 0 else { return nil }
-        let start = cursor.pointee
-        var found = -1
-        var position = start
+        if hasDuplicateNames {
+            for position in 0..<count where document.string(at: names[position], equals: name) {
+                return names[position] + 1
+            }
+            return nil
+        }
+        var position = cursor
         for _ in 0..<count {
             if position == count { position = 0 }
             if document.string(at: names[position], equals: name) {
-                found = position
-                break
+                cursor = position + 1
+                return names[position] + 1
             }
             position += 1
         }
-        guard found >= 0 else { return nil }
-        // The search may have wrapped past an earlier duplicate: the first one wins.
-        if found > start {
-            for earlier in 0..<start where document.string(at: names[earlier], equals: name) {
-                found = earlier
-                break
-            }
-        }
-        cursor.pointee = found + 1
-        return names[found] + 1
+        return nil
     }
 
     private func missing(_ key: Key) -> DecodingError {

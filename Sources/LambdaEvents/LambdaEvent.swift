@@ -132,9 +132,22 @@ enum EventShape {
                 "unrecognised event: expected a JSON object, found \(document.describe(0))"
             )
         }
+        // One pass over the top-level members picks out the few that tell the shapes apart.
         let top = Members(document, object: 0)
+        var found = [Int?](repeating: nil, count: Marker.allCases.count)
+        top.eachMember { name, value in
+            if let marker = Marker.match(document, name) { found[marker.rawValue] = value }
+        }
+        func value(_ marker: Marker) -> Int? { found[marker.rawValue] }
+        func string(_ marker: Marker, equals text: String) -> Bool {
+            guard let index = found[marker.rawValue] else { return false }
+            switch document.tokens[index].kind {
+            case .plainString, .escapedString: return document.string(at: index, equals: text)
+            default: return false
+            }
+        }
 
-        if let records = top["Records"] {
+        if let records = value(.records) {
             guard document.tokens[records].kind == .array, document.tokens[records].count > 0,
                 document.tokens[records + 1].kind == .object
             else {
@@ -150,33 +163,72 @@ enum EventShape {
                 "unrecognised event: Records from event source \"\(source)\"; known: aws:s3, aws:sqs, aws:sns"
             )
         }
-        if top.string("Event", equals: "s3:TestEvent") { return .s3Test }
-        if top["detail-type"] != nil, top.string("source", equals: "aws.s3") { return .eventBridgeS3 }
-        if let trigger = top.string("triggerSource") {
-            guard trigger.hasPrefix("TokenGeneration_") else {
+        if string(.event, equals: "s3:TestEvent") { return .s3Test }
+        if value(.detailType) != nil, string(.source, equals: "aws.s3") { return .eventBridgeS3 }
+        if let trigger = value(.triggerSource) {
+            let name = document.tokens[trigger].kind == .plainString ? document.string(at: trigger) : ""
+            guard name.hasPrefix("TokenGeneration_") else {
                 throw LambdaEventError(
                     .unrecognised,
-                    "unrecognised event: Cognito trigger \(trigger); only Pre Token Generation (TokenGeneration_*) is known"
+                    "unrecognised event: Cognito trigger \(name); only Pre Token Generation (TokenGeneration_*) is known"
                 )
             }
-            return top.string("version", equals: "1") ? .preTokenGenerationV1 : .preTokenGenerationV2
+            return string(.version, equals: "1") ? .preTokenGenerationV1 : .preTokenGenerationV2
         }
-        if top.string("type", equals: "TOKEN"), top["authorizationToken"] != nil { return .tokenAuthorizer }
-        if top.string("type", equals: "REQUEST") {
-            if top["routeArn"] != nil, top.string("version", equals: "2.0") { return .v2Authorizer }
-            if top["methodArn"] != nil { return .requestAuthorizer }
+        if string(.type, equals: "TOKEN"), value(.authorizationToken) != nil { return .tokenAuthorizer }
+        if string(.type, equals: "REQUEST") {
+            if value(.routeArn) != nil, string(.version, equals: "2.0") { return .v2Authorizer }
+            if value(.methodArn) != nil { return .requestAuthorizer }
         }
-        if top.string("version", equals: "2.0"), top["routeKey"] != nil, top["rawPath"] != nil,
-            let context = top["requestContext"], document.tokens[context].kind == .object
+        if string(.version, equals: "2.0"), value(.routeKey) != nil, value(.rawPath) != nil,
+            let context = value(.requestContext), document.tokens[context].kind == .object
         {
-            let domain = Members(document, object: context).string("domainName") ?? ""
-            return domain.contains(".lambda-url.") ? .functionURL : .apiGatewayV2
+            let domain = Members(document, object: context)["domainName"]
+            return domain.map { document.string(at: $0, contains: ".lambda-url.") } == true
+                ? .functionURL : .apiGatewayV2
         }
-        if top["httpMethod"] != nil, top["resource"] != nil, top["requestContext"] != nil { return .apiGatewayV1 }
+        if value(.httpMethod) != nil, value(.resource) != nil, value(.requestContext) != nil { return .apiGatewayV1 }
 
         let names = top.names
         let shown = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")
         throw LambdaEventError(.unrecognised, "unrecognised event: top-level keys [\(shown)]")
+    }
+}
+
+/// The top-level member names that tell event shapes apart.
+enum Marker: Int, CaseIterable {
+    case records, event, detailType, source, triggerSource, version, type, authorizationToken, routeArn, methodArn
+    case routeKey, rawPath, requestContext, httpMethod, resource
+
+    var name: StaticString {
+        switch self {
+        case .records: "Records"
+        case .event: "Event"
+        case .detailType: "detail-type"
+        case .source: "source"
+        case .triggerSource: "triggerSource"
+        case .version: "version"
+        case .type: "type"
+        case .authorizationToken: "authorizationToken"
+        case .routeArn: "routeArn"
+        case .methodArn: "methodArn"
+        case .routeKey: "routeKey"
+        case .rawPath: "rawPath"
+        case .requestContext: "requestContext"
+        case .httpMethod: "httpMethod"
+        case .resource: "resource"
+        }
+    }
+
+    /// The marker member name token `token` is, if any: compares lengths first, bytes only when they match.
+    static func match(_ document: JSONDocument, _ token: Int) -> Marker? {
+        let entry = document.tokens[token]
+        guard entry.kind == .plainString else { return nil }
+        let length = Int(entry.end - entry.start)
+        for marker in allCases where marker.name.utf8CodeUnitCount == length {
+            if document.string(at: token, equalsBytes: marker.name) { return marker }
+        }
+        return nil
     }
 }
 
@@ -215,6 +267,15 @@ struct Members {
         switch document.tokens[index].kind {
         case .plainString, .escapedString: return document.string(at: index, equals: value)
         default: return false
+        }
+    }
+
+    /// Calls `body` with each member's name token and value token, in order.
+    func eachMember(_ body: (_ name: Int, _ value: Int) -> Void) {
+        var token = object + 1
+        for _ in 0..<Int(document.tokens[object].count) {
+            body(token, token + 1)
+            token = document.next(after: token + 1)
         }
     }
 

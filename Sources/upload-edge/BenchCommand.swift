@@ -1,13 +1,13 @@
 import ArgumentParser
+import Benchmarks
 import Foundation
 import LocalLambda
-import RuntimeBenchmark
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their numbers and compare against a named peer in the same run.",
-        subcommands: [RuntimeBenchCommand.self]
+        subcommands: [RuntimeBenchCommand.self, EventsBenchCommand.self]
     )
 }
 

@@ -17,8 +17,11 @@ struct ReplayCommand: AsyncParsableCommand {
     @Argument(help: "Event files or directories of them.")
     var paths: [String]
 
-    @Option(help: "The handler to run each event through: the runtime's _HANDLER.")
-    var handler: String = "echo"
+    @Option(
+        help:
+            "The handler to run each event through: the runtime's _HANDLER. The default, route, sends each event to the handler for its kind."
+    )
+    var handler: String = "route"
 
     @Flag(help: "Print one JSON object per event instead of a table.")
     var json = false

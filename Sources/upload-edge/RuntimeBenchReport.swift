@@ -1,5 +1,5 @@
+import Benchmarks
 import Foundation
-import RuntimeBenchmark
 
 /// The runtime benchmark's results, with the goals checked against them.
 struct RuntimeBenchReport: Codable {
