@@ -12,12 +12,15 @@ let package = Package(
         .library(name: "LambdaRuntime", targets: ["LambdaRuntime"]),
         .library(name: "LambdaCodable", targets: ["LambdaCodable"]),
         .library(name: "LambdaEvents", targets: ["LambdaEvents"]),
+        .library(name: "SigV4", targets: ["SigV4"]),
+        .library(name: "S3Presigning", targets: ["S3Presigning"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // libcurl, the Runtime API transport. The shim gives typed wrappers for the variadic C calls.
@@ -43,6 +46,23 @@ let package = Package(
         .target(
             name: "LambdaEvents",
             dependencies: ["LambdaRuntime", "LambdaCodable"]
+        ),
+        // AWS Signature Version 4: header signing, query presigning, POST policy signatures.
+        .target(
+            name: "SigV4",
+            dependencies: [
+                "LambdaRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // S3 presigning on SigV4: PUT and GET URLs, POST policies, multipart uploads, endpoints.
+        .target(
+            name: "S3Presigning",
+            dependencies: [
+                "SigV4",
+                "LambdaRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "bootstrap",
@@ -104,6 +124,13 @@ let package = Package(
         .testTarget(
             name: "LambdaEventsTests",
             dependencies: ["LambdaEvents", "LambdaCodable", "LambdaRuntime", "TestSupport"]
+        ),
+        .testTarget(
+            name: "SigV4Tests",
+            dependencies: [
+                "SigV4", "S3Presigning", "LambdaRuntime", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "LocalLambdaTests",

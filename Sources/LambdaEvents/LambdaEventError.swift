@@ -1,3 +1,5 @@
+import LambdaRuntime
+
 /// What was wrong with an event: its shape is not one this module knows, or it did not decode as the type its
 /// shape says. Messages name the JSON path, e.g. `requestContext.http.method: expected a string`.
 public struct LambdaEventError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,0 +1,58 @@
+/// S3's rules for bucket names and object keys, checked before anything is signed.
+public enum S3Names {
+    /// The longest key S3 stores, in UTF-8 bytes.
+    public static let maxKeyBytes = 1024
+
+    /// Checks `name` against the rules for general purpose buckets.
+    /// - Throws: `S3PresignError.invalidBucketName`, naming the rule broken.
+    public static func validateBucket(_ name: String) throws(S3PresignError) {
+        func fail(_ reason: String) -> S3PresignError {
+            S3PresignError(.invalidBucketName, "bucket name \"\(name)\" \(reason)")
+        }
+        let bytes = Array(name.utf8)
+        guard (3...63).contains(bytes.count) else { throw fail("must be 3 to 63 characters long, not \(bytes.count)") }
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."),
+                UInt8(ascii: "-"):
+                continue
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                throw fail("has uppercase letters; bucket names are lowercase")
+            default:
+                throw fail("may hold only lowercase letters, digits, dots and hyphens")
+            }
+        }
+        guard isLetterOrDigit(bytes.first!), isLetterOrDigit(bytes.last!) else {
+            throw fail("must begin and end with a letter or a digit")
+        }
+        if name.contains("..") { throw fail("must not have two dots in a row") }
+        if name.contains(".-") || name.contains("-.") { throw fail("must not have a dot next to a hyphen") }
+        let parts = name.split(separator: ".")
+        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) {
+            throw fail("must not look like an IP address")
+        }
+        for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) {
+            throw fail("must not begin with \"\(prefix)\", which S3 reserves")
+        }
+        for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where name.hasSuffix(suffix) {
+            throw fail("must not end with \"\(suffix)\", which S3 reserves")
+        }
+    }
+
+    /// Checks that `key` is a key S3 can store.
+    /// - Throws: `S3PresignError.invalidKey` for an empty key or one over 1,024 UTF-8 bytes.
+    public static func validateKey(_ key: String) throws(S3PresignError) {
+        guard !key.isEmpty else { throw S3PresignError(.invalidKey, "the object key is empty") }
+        let length = key.utf8.count
+        guard length <= maxKeyBytes else {
+            throw S3PresignError(
+                .invalidKey,
+                "the object key is \(length) bytes of UTF-8; S3 keys are at most \(maxKeyBytes)"
+            )
+        }
+    }
+
+    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+}
