@@ -27,8 +27,13 @@ run: deps
 test: deps test-deps
 	@echo "==> checking formatting"
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+	@echo "==> building"
+	$(SWIFT) build --build-tests
+	@echo "==> starting the services the tests use"
+	Tests/Scripts/services.sh start
 	@echo "==> running the test suite"
-	UPLOAD_EDGE_PYTHON=$(PYTHON) $(SWIFT) test
+	trap 'Tests/Scripts/services.sh stop' EXIT; \
+		env UPLOAD_EDGE_PYTHON=$(PYTHON) $$(Tests/Scripts/services.sh env) $(SWIFT) test
 
 bench: deps test-deps lambda
 	@echo "==> building upload-edge and the raw C client (release)"
@@ -36,6 +41,7 @@ bench: deps test-deps lambda
 	$(SWIFT) build -c release --product raw-runtime-client
 	.build/release/upload-edge bench runtime --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --python $(PYTHON)
 	.build/release/upload-edge bench events
+	.build/release/upload-edge bench presign --python $(PYTHON)
 
 # The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
 lambda: deps
@@ -52,17 +58,20 @@ deps:
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
-	@if ! $(PYTHON) -c 'import awslambdaric' 2>/dev/null; then \
+	@if ! $(PYTHON) -c 'import awslambdaric, botocore' 2>/dev/null || \
+		! cmp -s Tests/Scripts/requirements.txt $(VENV)/.requirements; then \
 		echo "==> creating $(VENV) with the test's Python packages"; \
 		python3 -m venv $(VENV); \
 		$(PYTHON) -m pip install --quiet --disable-pip-version-check -r Tests/Scripts/requirements.txt; \
+		cp Tests/Scripts/requirements.txt $(VENV)/.requirements; \
 	fi
 
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build $(LAMBDA_SCRATCH) $(CURL_PREFIX) $(VENV)
+	Tests/Scripts/services.sh stop
+	rm -rf .build $(LAMBDA_SCRATCH) $(CURL_PREFIX) $(VENV) .build-services
 
 # Installs the Debian packages in $(1) that are missing, with one apt-get update first.
 define apt_install

@@ -88,6 +88,8 @@ let package = Package(
                 "LocalLambda",
                 "LambdaEvents",
                 "LambdaCodable",
+                "S3Presigning",
+                "SigV4",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -98,6 +100,8 @@ let package = Package(
             dependencies: [
                 "LocalLambda",
                 "Benchmarks",
+                "S3Presigning",
+                "SigV4",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

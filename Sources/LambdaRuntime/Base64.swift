@@ -39,18 +39,46 @@ public enum Base64 {
 
     /// `bytes` as standard base64 with padding.
     public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let first = iterator.next() {
-            let second = iterator.next()
-            let third = iterator.next()
-            let value = UInt32(first) << 16 | UInt32(second ?? 0) << 8 | UInt32(third ?? 0)
-            out.append(alphabet[Int(value >> 18 & 63)])
-            out.append(alphabet[Int(value >> 12 & 63)])
-            out.append(second == nil ? UInt8(ascii: "=") : alphabet[Int(value >> 6 & 63)])
-            out.append(third == nil ? UInt8(ascii: "=") : alphabet[Int(value & 63)])
+        if let result = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0)) }) {
+            return result
         }
-        return String(decoding: out, as: UTF8.self)
+        return Array(bytes).withUnsafeBytes { encode($0) }
+    }
+
+    /// `text`'s UTF-8 as standard base64 with padding.
+    public static func encode(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { encode(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The core: three bytes at a time into a buffer of exactly the output's size.
+    public static func encode(_ input: UnsafeRawBufferPointer) -> String {
+        let count = (input.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: count) { output in
+            alphabet.withUnsafeBufferPointer { table in
+                var written = 0
+                var index = 0
+                while index + 3 <= input.count {
+                    let value = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+                    output[written] = table[Int(value >> 18 & 63)]
+                    output[written + 1] = table[Int(value >> 12 & 63)]
+                    output[written + 2] = table[Int(value >> 6 & 63)]
+                    output[written + 3] = table[Int(value & 63)]
+                    written += 4
+                    index += 3
+                }
+                let remaining = input.count - index
+                if remaining > 0 {
+                    let second = remaining > 1 ? UInt32(input[index + 1]) : 0
+                    let value = UInt32(input[index]) << 16 | second << 8
+                    output[written] = table[Int(value >> 18 & 63)]
+                    output[written + 1] = table[Int(value >> 12 & 63)]
+                    output[written + 2] = remaining > 1 ? table[Int(value >> 6 & 63)] : UInt8(ascii: "=")
+                    output[written + 3] = UInt8(ascii: "=")
+                    written += 4
+                }
+                return written
+            }
+        }
     }
 }

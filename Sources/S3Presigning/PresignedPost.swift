@@ -145,7 +145,7 @@ extension S3Presigner {
 
         let expiration = time.adding(seconds: Int64(policy.expires)).iso8601
         let json = PolicyCondition.document(expiration: expiration, conditions: conditions)
-        let encoded = Base64.encode(json.utf8)
+        let encoded = Base64.encode(json)
         fields.append(("policy", encoded))
         fields.append(("x-amz-signature", signature(ofPolicy: encoded, at: time)))
         return PresignedPost(url: url, fields: fields, policyJSON: json)

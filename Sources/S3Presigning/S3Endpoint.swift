@@ -64,14 +64,14 @@ public struct S3Endpoint: Sendable, Equatable {
         try S3Names.validateBucket(bucket)
         let encodedKey = URIEncoding.encode(key, keepSlash: true)
         switch style {
-        case .virtualHosted where bucket.contains("."):
+        case .virtualHosted where bucket.utf8.contains(UInt8(ascii: ".")):
             return Location(scheme: "https", host: "s3.\(region).amazonaws.com", path: "/\(bucket)/\(encodedKey)")
         case .virtualHosted:
             return Location(scheme: "https", host: "\(bucket).s3.\(region).amazonaws.com", path: "/\(encodedKey)")
         case .pathStyle:
             return Location(scheme: "https", host: "s3.\(region).amazonaws.com", path: "/\(bucket)/\(encodedKey)")
         case .accelerate(let dualStack):
-            guard !bucket.contains(".") else {
+            guard !bucket.utf8.contains(UInt8(ascii: ".")) else {
                 throw S3PresignError(
                     .accelerateWithDottedBucket,
                     "bucket \"\(bucket)\" has dots, which Transfer Acceleration does not allow; use a bucket name "

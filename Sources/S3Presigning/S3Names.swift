@@ -25,10 +25,28 @@ public enum S3Names {
         guard isLetterOrDigit(bytes.first!), isLetterOrDigit(bytes.last!) else {
             throw fail("must begin and end with a letter or a digit")
         }
-        if name.contains("..") { throw fail("must not have two dots in a row") }
-        if name.contains(".-") || name.contains("-.") { throw fail("must not have a dot next to a hyphen") }
-        let parts = name.split(separator: ".")
-        if parts.count == 4, parts.allSatisfy({ UInt8($0) != nil }) {
+        // Byte checks: this runs on every presign, and String's substring search is slow.
+        var dots = 0
+        var digitsAndDotsOnly = true
+        for (index, byte) in bytes.enumerated() where index > 0 {
+            let previous = bytes[index - 1]
+            if byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".") {
+                throw fail("must not have two dots in a row")
+            }
+            if (byte == UInt8(ascii: ".") && previous == UInt8(ascii: "-"))
+                || (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "."))
+            {
+                throw fail("must not have a dot next to a hyphen")
+            }
+        }
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                dots += 1
+            } else if !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                digitsAndDotsOnly = false
+            }
+        }
+        if digitsAndDotsOnly, dots == 3, name.split(separator: ".").allSatisfy({ UInt8($0) != nil }) {
             throw fail("must not look like an IP address")
         }
         for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) {

@@ -16,9 +16,12 @@ public struct SigV4Signer: Sendable {
     public static let maxExpirySeconds = 604_800
     static let algorithm = "AWS4-HMAC-SHA256"
     /// Headers never signed: they change on the way (user agents, proxies, tracing) or are the signature itself.
-    static let unsignedHeaders: Set<String> = [
-        "authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "transfer-encoding",
-    ]
+    static func isUnsigned(_ name: String) -> Bool {
+        switch name {
+        case "authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "transfer-encoding": true
+        default: false
+        }
+    }
 
     /// - Throws: `SigV4Error.invalidSetting` when `region` or `service` is empty.
     public init(
@@ -40,7 +43,7 @@ public struct SigV4Signer: Sendable {
 
     /// `<date>/<region>/<service>/aws4_request`.
     public func credentialScope(at time: SigningTime) -> String {
-        "\(time.dateStamp)/\(region)/\(service)/aws4_request"
+        keys.key(for: time).scope
     }
 
     // MARK: - Header signing
@@ -50,9 +53,12 @@ public struct SigV4Signer: Sendable {
         /// The request's headers plus `X-Amz-Date`, `X-Amz-Security-Token` (temporary credentials),
         /// `X-Amz-Content-SHA256` (when asked for) and `Authorization`.
         public var request: SigningRequest
-        public var canonicalRequest: String
-        public var stringToSign: String
+        let canonicalRequestBytes: [UInt8]
+        let stringToSignBytes: [UInt8]
         public var signature: String
+
+        public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 
     /// Signs `request` with an `Authorization` header.
@@ -96,8 +102,8 @@ public struct SigV4Signer: Sendable {
         }
         return SignedRequest(
             request: request,
-            canonicalRequest: canonical,
-            stringToSign: stringToSign,
+            canonicalRequestBytes: canonical,
+            stringToSignBytes: stringToSign,
             signature: signature
         )
     }
@@ -111,9 +117,12 @@ public struct SigV4Signer: Sendable {
         public var query: String
         /// The headers the client must send exactly as signed (all signed headers but `host`).
         public var signedHeaders: [SigningRequest.Header]
-        public var canonicalRequest: String
-        public var stringToSign: String
+        let canonicalRequestBytes: [UInt8]
+        let stringToSignBytes: [UInt8]
         public var signature: String
+
+        public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 
     /// Presigns `request` in its query string.
@@ -137,7 +146,7 @@ public struct SigV4Signer: Sendable {
                 "the expiry is \(expires) seconds; a presigned URL lasts 1 to \(Self.maxExpirySeconds) seconds (7 days)"
             )
         }
-        let headers = try canonicalHeaders(request.headers, signing: signing.map { Set($0.map { $0.lowercased() }) })
+        let headers = try canonicalHeaders(request.headers, signing: signing.map { Set($0.map(ASCII.lowercased)) })
         var query = request.query
         query.append(.init("X-Amz-Algorithm", Self.algorithm))
         query.append(.init("X-Amz-Credential", "\(credentials.accessKeyID)/\(credentialScope(at: time))"))
@@ -147,12 +156,11 @@ public struct SigV4Signer: Sendable {
             query.append(.init("X-Amz-Security-Token", token))
         }
         query.append(.init("X-Amz-SignedHeaders", headers.signedNames))
-        var presigned = request
-        presigned.query = query
-        let canonical = canonicalRequest(presigned, headers: headers, payload: payload.text)
+        // The canonical query is also the URL's query: encode and sort it once.
+        var encoded = canonicalQuery(query)
+        let canonical = canonicalRequest(request, headers: headers, payload: payload.text, query: encoded)
         let stringToSign = stringToSign(canonicalRequest: canonical, at: time)
         let signature = signature(of: stringToSign, at: time)
-        var encoded = Array(canonicalQuery(query).utf8)
         encoded.append(contentsOf: "&X-Amz-Signature=".utf8)
         encoded.append(contentsOf: signature.utf8)
         if !signSessionToken, let token = credentials.sessionToken {
@@ -160,14 +168,14 @@ public struct SigV4Signer: Sendable {
             URIEncoding.append(token, keepSlash: false, to: &encoded)
         }
         let required = request.headers.filter {
-            let name = $0.name.lowercased()
+            let name = ASCII.lowercased($0.name)
             return name != "host" && headers.signed.contains(name)
         }
         return PresignedRequest(
             query: String(decoding: encoded, as: UTF8.self),
             signedHeaders: required,
-            canonicalRequest: canonical,
-            stringToSign: stringToSign,
+            canonicalRequestBytes: canonical,
+            stringToSignBytes: stringToSign,
             signature: signature
         )
     }
@@ -179,52 +187,89 @@ public struct SigV4Signer: Sendable {
         Hex.string(keys.key(for: time).authenticate(Array(base64Policy.utf8)))
     }
 
+    /// The signature of raw bytes (a POST policy already encoded).
+    package func signature(ofBytes bytes: [UInt8], at time: SigningTime) -> String {
+        Hex.string(keys.key(for: time).authenticate(bytes))
+    }
+
     // MARK: - Stages
 
     /// The canonical headers: names lowercased, values trimmed with inner runs of whitespace collapsed (folded
     /// lines too), repeated names joined with commas, sorted by name.
     struct CanonicalHeaders {
-        var lines: String
+        /// `name:value\n` for each header.
+        var lines: [UInt8]
+        /// `name;name;…`
         var signedNames: String
-        var signed: Set<String>
+        var signed: [String]
     }
 
     func canonicalHeaders(
         _ headers: [SigningRequest.Header],
         signing: Set<String>?
     ) throws(SigV4Error) -> CanonicalHeaders {
-        var merged: [String: String] = [:]
-        var order: [String] = []
+        var entries: [(name: String, value: String)] = []
+        entries.reserveCapacity(headers.count)
+        var hasHost = false
         for header in headers {
-            let name = header.name.lowercased()
-            guard !Self.unsignedHeaders.contains(name) else { continue }
-            guard name == "host" || signing.map({ $0.contains(name) }) ?? true else { continue }
-            let value = Self.collapse(header.value)
-            if let existing = merged[name] {
-                merged[name] = existing + "," + value
-            } else {
-                merged[name] = value
-                order.append(name)
+            let name = ASCII.lowercased(header.name)
+            guard !Self.isUnsigned(name) else { continue }
+            if name == "host" {
+                hasHost = true
+            } else if let signing, !signing.contains(name) {
+                continue
             }
+            entries.append((name, Self.collapse(header.value)))
         }
-        guard merged["host"] != nil else {
+        guard hasHost else {
             throw SigV4Error(.invalidRequest, "the request has no Host header: SigV4 signs the host")
         }
-        let names = order.sorted()
-        var lines = ""
-        for name in names {
-            lines += name + ":" + merged[name]! + "\n"
+        // A stable sort keeps repeated headers in the order they were given.
+        let sorted = entries.enumerated().sorted {
+            $0.element.name == $1.element.name ? $0.offset < $1.offset : $0.element.name < $1.element.name
         }
-        return CanonicalHeaders(lines: lines, signedNames: names.joined(separator: ";"), signed: Set(names))
+        var lines: [UInt8] = []
+        lines.reserveCapacity(entries.count * 48)
+        var names: [String] = []
+        var index = 0
+        while index < sorted.count {
+            let name = sorted[index].element.name
+            lines.append(contentsOf: name.utf8)
+            lines.append(UInt8(ascii: ":"))
+            lines.append(contentsOf: sorted[index].element.value.utf8)
+            index += 1
+            while index < sorted.count, sorted[index].element.name == name {
+                lines.append(UInt8(ascii: ","))
+                lines.append(contentsOf: sorted[index].element.value.utf8)
+                index += 1
+            }
+            lines.append(0x0A)
+            names.append(name)
+        }
+        return CanonicalHeaders(lines: lines, signedNames: names.joined(separator: ";"), signed: names)
     }
 
     /// Trims and collapses every run of spaces, tabs and line breaks to one space.
     static func collapse(_ value: String) -> String {
+        var value = value
+        let clean = value.withUTF8 { bytes in
+            guard let first = bytes.first, let last = bytes.last else { return true }
+            if ASCII.isSpace(first) || ASCII.isSpace(last) { return false }
+            var previousSpace = false
+            for byte in bytes {
+                if byte == 0x09 || byte == 0x0A || byte == 0x0D { return false }
+                let space = byte == 0x20
+                if space && previousSpace { return false }
+                previousSpace = space
+            }
+            return true
+        }
+        if clean { return value }
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
         var pendingSpace = false
         for byte in value.utf8 {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+            if ASCII.isSpace(byte) {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -237,28 +282,35 @@ public struct SigV4Signer: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    func canonicalRequest(_ request: SigningRequest, headers: CanonicalHeaders, payload: String) -> String {
-        var text = request.method
-        text += "\n"
-        text += canonicalURI(request.path)
-        text += "\n"
-        text += canonicalQuery(request.query)
-        text += "\n"
-        text += headers.lines
-        text += "\n"
-        text += headers.signedNames
-        text += "\n"
-        text += payload
-        return text
+    func canonicalRequest(
+        _ request: SigningRequest,
+        headers: CanonicalHeaders,
+        payload: String,
+        query: [UInt8]? = nil
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + headers.lines.count)
+        out.append(contentsOf: request.method.utf8)
+        out.append(0x0A)
+        appendCanonicalURI(request.path, to: &out)
+        out.append(0x0A)
+        out.append(contentsOf: query ?? canonicalQuery(request.query))
+        out.append(0x0A)
+        out.append(contentsOf: headers.lines)
+        out.append(0x0A)
+        out.append(contentsOf: headers.signedNames.utf8)
+        out.append(0x0A)
+        out.append(contentsOf: payload.utf8)
+        return out
     }
 
-    func canonicalURI(_ path: String) -> String {
+    func appendCanonicalURI(_ path: String, to out: inout [UInt8]) {
         switch uriRule {
         case .s3:
-            return path.isEmpty ? "/" : path
+            if path.isEmpty { out.append(UInt8(ascii: "/")) } else { out.append(contentsOf: path.utf8) }
         case .generic(let normalize):
             let normalized = normalize ? Self.normalize(path) : (path.isEmpty ? "/" : path)
-            return URIEncoding.encode(normalized, keepSlash: true)
+            URIEncoding.append(normalized, keepSlash: true, to: &out)
         }
     }
 
@@ -280,25 +332,77 @@ public struct SigV4Signer: Sendable {
         return result
     }
 
-    func canonicalQuery(_ items: [SigningRequest.QueryItem]) -> String {
-        guard !items.isEmpty else { return "" }
-        let encoded = items.map { (URIEncoding.encode($0.name), URIEncoding.encode($0.value)) }
-            .sorted { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }
-        var out = ""
-        for (index, item) in encoded.enumerated() {
-            if index > 0 { out += "&" }
-            out += item.0 + "=" + item.1
+    /// `name=value&…`, each encoded, sorted by encoded name then value. Everything is encoded into one buffer
+    /// and sorted by ranges, so a query costs two allocations whatever its size.
+    func canonicalQuery(_ items: [SigningRequest.QueryItem]) -> [UInt8] {
+        guard !items.isEmpty else { return [] }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(items.count * 48)
+        var ranges: [(name: Range<Int>, value: Range<Int>)] = []
+        ranges.reserveCapacity(items.count)
+        for item in items {
+            let nameStart = encoded.count
+            URIEncoding.append(item.name, keepSlash: false, to: &encoded)
+            let valueStart = encoded.count
+            URIEncoding.append(item.value, keepSlash: false, to: &encoded)
+            ranges.append((nameStart..<valueStart, valueStart..<encoded.count))
+        }
+        encoded.withUnsafeBufferPointer { bytes in
+            ranges.sort { left, right in
+                let leftName = bytes[left.name]
+                let rightName = bytes[right.name]
+                if leftName.elementsEqual(rightName) {
+                    return bytes[left.value].lexicographicallyPrecedes(bytes[right.value])
+                }
+                return leftName.lexicographicallyPrecedes(rightName)
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(encoded.count + items.count * 2)
+        for (index, range) in ranges.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: "&")) }
+            out.append(contentsOf: encoded[range.name])
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: encoded[range.value])
         }
         return out
     }
 
-    func stringToSign(canonicalRequest: String, at time: SigningTime) -> String {
-        let digest = SHA256.hash(data: Array(canonicalRequest.utf8))
-        return "\(Self.algorithm)\n\(time.amzDate)\n\(credentialScope(at: time))\n\(Hex.string(digest))"
+    func stringToSign(canonicalRequest: [UInt8], at time: SigningTime) -> [UInt8] {
+        let digest = canonicalRequest.withUnsafeBytes { SHA256.hash(data: $0) }
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(contentsOf: Self.algorithm.utf8)
+        out.append(0x0A)
+        out.append(contentsOf: time.amzDate.utf8)
+        out.append(0x0A)
+        out.append(contentsOf: credentialScope(at: time).utf8)
+        out.append(0x0A)
+        digest.withUnsafeBytes { Hex.append($0, to: &out) }
+        return out
     }
 
-    func signature(of stringToSign: String, at time: SigningTime) -> String {
-        Hex.string(keys.key(for: time).authenticate(Array(stringToSign.utf8)))
+    func signature(of stringToSign: [UInt8], at time: SigningTime) -> String {
+        Hex.string(keys.key(for: time).authenticate(stringToSign))
+    }
+}
+
+/// ASCII helpers that avoid `String.lowercased()`'s Unicode tables for header names.
+enum ASCII {
+    @inline(__always)
+    static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
+    /// `text` with ASCII uppercase letters lowered; other characters unchanged.
+    static func lowercased(_ text: String) -> String {
+        var text = text
+        let needsChange = text.withUTF8 { $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }
+        guard needsChange else { return text }
+        return String(
+            decoding: text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 },
+            as: UTF8.self
+        )
     }
 }
 
@@ -323,7 +427,11 @@ final class SigningKeyCache: Sendable {
         for part in [String(date), region, service, "aws4_request"] {
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
         }
-        let signingKey = SigningKey(key: key)
+        let signingKey = SigningKey(
+            key: key,
+            prepared: HMAC<SHA256>(key: key),
+            scope: "\(date)/\(region)/\(service)/aws4_request"
+        )
         current.withLock { $0 = (date, signingKey) }
         return signingKey
     }
@@ -331,10 +439,17 @@ final class SigningKeyCache: Sendable {
 
 /// A derived SigV4 signing key.
 struct SigningKey: @unchecked Sendable {
-    // @unchecked Sendable: SymmetricKey is an immutable value; swift-crypto does not mark it Sendable here.
+    // @unchecked Sendable: both are values that are only ever copied, never mutated in place; swift-crypto does
+    // not mark them Sendable here.
     let key: SymmetricKey
+    /// The HMAC with the key already absorbed: each signature copies it instead of hashing the key pads again.
+    let prepared: HMAC<SHA256>
+    /// The credential scope of the key's day.
+    let scope: String
 
     func authenticate(_ bytes: [UInt8]) -> HashedAuthenticationCode<SHA256> {
-        HMAC<SHA256>.authenticationCode(for: bytes, using: key)
+        var hmac = prepared
+        bytes.withUnsafeBytes { hmac.update(data: $0) }
+        return hmac.finalize()
     }
 }

@@ -66,9 +66,20 @@ public struct SigningTime: Sendable, Equatable, Hashable {
 
     /// ISO 8601 extended format, `YYYY-MM-DDTHH:MM:SSZ`: a POST policy's `expiration`.
     public var iso8601: String {
-        let basic = Array(amzDate)
-        return String(basic[0..<4]) + "-" + String(basic[4..<6]) + "-" + String(basic[6..<8]) + "T"
-            + String(basic[9..<11]) + ":" + String(basic[11..<13]) + ":" + String(basic[13..<15]) + "Z"
+        let basic = Array(amzDate.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        out.append(contentsOf: basic[0..<4])
+        out.append(UInt8(ascii: "-"))
+        out.append(contentsOf: basic[4..<6])
+        out.append(UInt8(ascii: "-"))
+        out.append(contentsOf: basic[6..<9])
+        out.append(contentsOf: basic[9..<11])
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: basic[11..<13])
+        out.append(UInt8(ascii: ":"))
+        out.append(contentsOf: basic[13..<16])
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// This time plus `seconds`.

@@ -1,33 +1,47 @@
 /// Percent-encoding as SigV4 specifies it: everything but the unreserved characters `A-Z a-z 0-9 - _ . ~` is
 /// encoded as `%XY` of its UTF-8 bytes, with uppercase hex.
 public enum URIEncoding {
-    private static let hex = Array("0123456789ABCDEF".utf8)
+    /// Whether `byte` is unreserved: `A-Z a-z 0-9 - _ . ~`.
+    @inline(__always)
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+            UInt8(ascii: "~"):
+            true
+        default: false
+        }
+    }
 
-    /// A lookup table: whether each byte is unreserved.
-    private static let unreserved: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in "-_.~".utf8 { table[Int(byte)] = true }
-        return table
-    }()
+    @inline(__always)
+    static func upperHex(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "A")
+    }
 
     /// Appends `text` encoded; `/` stays as it is when `keepSlash`, as in a path.
-    public static func append(_ text: some StringProtocol, keepSlash: Bool, to out: inout [UInt8]) {
-        for byte in text.utf8 {
-            if unreserved[Int(byte)] || (keepSlash && byte == UInt8(ascii: "/")) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+    public static func append(_ text: String, keepSlash: Bool, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            // Most names and values need no encoding at all: copy them in one go.
+            if bytes.allSatisfy({ isUnreserved($0) || (keepSlash && $0 == UInt8(ascii: "/")) }) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            out.reserveCapacity(out.count + bytes.count * 3)
+            for byte in bytes {
+                if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+                    out.append(byte)
+                } else {
+                    out.append(UInt8(ascii: "%"))
+                    out.append(upperHex(byte >> 4))
+                    out.append(upperHex(byte & 0x0F))
+                }
             }
         }
     }
 
     /// `text` encoded.
-    public static func encode(_ text: some StringProtocol, keepSlash: Bool = false) -> String {
+    public static func encode(_ text: String, keepSlash: Bool = false) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 8)
         append(text, keepSlash: keepSlash, to: &out)
@@ -64,12 +78,15 @@ public enum URIEncoding {
 
 /// Lowercase hex.
 enum Hex {
-    private static let digits = Array("0123456789abcdef".utf8)
+    @inline(__always)
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble + UInt8(ascii: "0") : nibble - 10 + UInt8(ascii: "a")
+    }
 
     static func append(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(digit(byte >> 4))
+            out.append(digit(byte & 0x0F))
         }
     }
 

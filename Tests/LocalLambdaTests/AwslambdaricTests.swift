@@ -9,12 +9,9 @@ import Testing
 @Suite("Runtime API emulator: awslambdaric as the client")
 struct AwslambdaricTests {
     /// The Python that has awslambdaric: `UPLOAD_EDGE_PYTHON`, which `make test` sets to its venv.
-    static let python = ProcessInfo.processInfo.environment["UPLOAD_EDGE_PYTHON"]
+    static let python = PythonTools.python
 
-    static var available: Bool {
-        guard let python else { return false }
-        return (try? CommandResult.run([python, "-c", "import awslambdaric"]).status) == 0
-    }
+    static var available: Bool { PythonTools.has("awslambdaric") }
 
     /// A directory holding the Python handlers.
     static func handlerDirectory() throws -> String {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Starts and stops the services the tests talk to, on 127.0.0.1 only, with their state under .build-services/:
+#
+#   services.sh start   LocalStack (S3 with strict presigned-URL and POST-policy checks, and KMS) on port 4566
+#   services.sh stop    stops what start started, and nothing else
+#   services.sh env     prints the variables the tests read (UPLOAD_EDGE_LOCALSTACK=…)
+#
+# LocalStack needs Python 3.13 (pyenv has it on these machines; set LS_PYTHON otherwise). Its first start builds a
+# venv from Tests/Scripts/localstack-requirements.txt (about a minute); later starts take a few seconds.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+home="$root/.build-services"
+localstack_port=${LOCALSTACK_PORT:-4566}
+mkdir -p "$home"
+
+step() { printf '==> %s\n' "$*" >&2; }
+
+find_python313() {
+    if [ -n "${LS_PYTHON:-}" ]; then echo "$LS_PYTHON"; return; fi
+    local candidate
+    for candidate in "$(pyenv root 2>/dev/null)"/versions/3.13*/bin/python python3.13; do
+        if "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "LocalStack needs Python 3.13: install it (pyenv install 3.13) or set LS_PYTHON" >&2
+    exit 1
+}
+
+start_localstack() {
+    local pid_file="$home/localstack.pid"
+    if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        step "LocalStack already running on 127.0.0.1:$localstack_port"
+        return
+    fi
+    local venv="$home/localstack-venv"
+    local stamp="$venv/.requirements"
+    if [ ! -x "$venv/bin/python" ] || ! cmp -s "$root/Tests/Scripts/localstack-requirements.txt" "$stamp"; then
+        step "building LocalStack's Python 3.13 venv (first run only, about a minute)"
+        rm -rf "$venv"
+        "$(find_python313)" -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/Tests/Scripts/localstack-requirements.txt"
+        cp "$root/Tests/Scripts/localstack-requirements.txt" "$stamp"
+    fi
+    rm -rf "$home/localstack-data"
+    mkdir -p "$home/localstack-data"
+    step "starting LocalStack (S3, KMS) on 127.0.0.1:$localstack_port"
+    # OVERRIDE_IN_DOCKER=0 and FILESYSTEM_ROOT keep it out of /var/lib and /tmp/localstack; hypercorn honours
+    # the 127.0.0.1 bind; S3_SKIP_SIGNATURE_VALIDATION=0 makes S3 check presigned signatures and POST policies.
+    OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$home/localstack-data" \
+        GATEWAY_LISTEN="127.0.0.1:$localstack_port" LOCALSTACK_HOST="127.0.0.1:$localstack_port" \
+        SERVICES=s3,kms EAGER_SERVICE_LOADING=1 GATEWAY_SERVER=hypercorn S3_SKIP_SIGNATURE_VALIDATION=0 \
+        DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
+        setsid "$venv/bin/python" -m localstack.runtime.main >"$home/localstack.log" 2>&1 &
+    echo $! >"$pid_file"
+    for attempt in $(seq 1 600); do
+        if curl -fsS "http://127.0.0.1:$localstack_port/_localstack/health" >/dev/null 2>&1; then
+            step "LocalStack ready after $((attempt / 10)).$((attempt % 10)) s"
+            return
+        fi
+        if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+            tail -20 "$home/localstack.log" >&2
+            echo "LocalStack exited during start; its log is $home/localstack.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    echo "LocalStack did not answer within 60 s; see $home/localstack.log" >&2
+    exit 1
+}
+
+stop_pid_file() {
+    local pid_file=$1 name=$2
+    [ -f "$pid_file" ] || return 0
+    local pid
+    pid=$(cat "$pid_file")
+    if kill -0 "$pid" 2>/dev/null; then
+        step "stopping $name"
+        # setsid made it a process group leader: stop the group.
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 150); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    rm -f "$pid_file"
+}
+
+case "${1:-}" in
+    start) start_localstack ;;
+    stop) stop_pid_file "$home/localstack.pid" LocalStack ;;
+    env) echo "UPLOAD_EDGE_LOCALSTACK=http://127.0.0.1:$localstack_port" ;;
+    *)
+        echo "usage: $0 start|stop|env" >&2
+        exit 2
+        ;;
+esac
