@@ -40,6 +40,8 @@ public struct S3Presigner: Sendable {
         public var checksumSHA256: String?
         /// Signs `If-None-Match: *`, so the PUT can never overwrite an existing object.
         public var noOverwrite: Bool
+        /// Signs `Content-Length`: the body must be exactly this many bytes.
+        public var contentLength: Int64?
 
         public init(
             contentType: String? = nil,
@@ -47,7 +49,8 @@ public struct S3Presigner: Sendable {
             serverSideEncryptionKMS: Bool = false,
             metadata: [String: String] = [:],
             checksumSHA256: String? = nil,
-            noOverwrite: Bool = false
+            noOverwrite: Bool = false,
+            contentLength: Int64? = nil
         ) {
             self.contentType = contentType
             self.kmsKeyID = kmsKeyID
@@ -55,6 +58,7 @@ public struct S3Presigner: Sendable {
             self.metadata = metadata
             self.checksumSHA256 = checksumSHA256
             self.noOverwrite = noOverwrite
+            self.contentLength = contentLength
         }
     }
 
@@ -68,6 +72,12 @@ public struct S3Presigner: Sendable {
         at time: SigningTime
     ) throws(S3PresignError) -> PresignedURL {
         var headers: [SigningRequest.Header] = []
+        if let length = options.contentLength {
+            guard length >= 0 else {
+                throw S3PresignError(.invalidCondition, "Content-Length \(length) is negative")
+            }
+            headers.append(.init("Content-Length", String(length)))
+        }
         if let contentType = options.contentType { headers.append(.init("Content-Type", contentType)) }
         if options.serverSideEncryptionKMS || options.kmsKeyID != nil {
             headers.append(.init("x-amz-server-side-encryption", "aws:kms"))
