@@ -13,6 +13,12 @@ public struct EmulatorConfiguration: Sendable {
     public var region: String = "us-east-1"
     /// Responses over this many bytes are refused with 413, as Lambda does.
     public var maxResponseBytes: Int = RuntimeAPI.maxResponseBytes
+    /// Documents served as JSON on `GET` at their paths (which start with `/_local/`): what a local function fetches
+    /// from a service it would call in AWS, such as a user pool's JWKS for replayed authorizer events.
+    public var staticFiles: [String: [UInt8]] = [:]
+
+    /// The path prefix of `staticFiles`.
+    public static let staticPrefix = "/_local/"
 
     public init() {}
 

@@ -13,11 +13,27 @@ public final class EventReplay {
         public var timeoutSeconds: Int
         /// Extra environment for the runtime.
         public var environment: [String: String]
+        /// Documents the emulator serves under `/_local/` (see `EmulatorConfiguration.staticFiles`).
+        public var staticFiles: [String: [UInt8]]
 
-        public init(bootstrapPath: String, timeoutSeconds: Int = 30, environment: [String: String] = [:]) {
+        public init(
+            bootstrapPath: String,
+            timeoutSeconds: Int = 30,
+            environment: [String: String] = [:],
+            staticFiles: [String: [UInt8]] = [:]
+        ) {
             self.bootstrapPath = bootstrapPath
             self.timeoutSeconds = timeoutSeconds
             self.environment = environment
+            self.staticFiles = staticFiles
+        }
+
+        /// Options with a replay configuration directory's environment and static files added.
+        public func adding(_ configuration: ReplayConfiguration) -> Options {
+            var options = self
+            options.environment.merge(configuration.environment) { _, new in new }
+            options.staticFiles.merge(configuration.staticFiles) { _, new in new }
+            return options
         }
     }
 
@@ -78,6 +94,11 @@ public final class EventReplay {
             let enumerator = manager.enumerator(atPath: path)
             var found: [String] = []
             while let relative = enumerator?.nextObject() as? String {
+                // Directories named _… or .… hold configuration (Events/_replay), not events.
+                if relative.split(separator: "/").dropLast().contains(where: { $0.hasPrefix("_") || $0.hasPrefix(".") })
+                {
+                    continue
+                }
                 guard relative.hasSuffix(".json"), !relative.hasSuffix(expectedSuffix) else { continue }
                 found.append((path as NSString).appendingPathComponent(relative))
             }
@@ -163,6 +184,7 @@ public final class EventReplay {
         configuration.port = 0
         configuration.timeoutSeconds = options.timeoutSeconds
         configuration.functionName = "upload-edge-\(handler)"
+        configuration.staticFiles = options.staticFiles
         var environment = options.environment
         environment[LambdaEnvironment.handler] = handler
         let command = RuntimeCommand(

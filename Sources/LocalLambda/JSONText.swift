@@ -27,8 +27,37 @@ public enum JSONText {
 
     /// Where `actual` first differs from `expected`, as `path: expected X, got Y`; `nil` when they mean the same.
     /// Object member order does not matter; `1` and `1.0` are equal.
+    ///
+    /// Two conveniences for responses that vary from run to run or nest JSON in strings:
+    /// - an expected string `"~REGEX"` matches any string the regular expression matches whole (`"~~…"` is the
+    ///   literal `"~…"`), for signatures, dates and generated ids;
+    /// - an expected object or array matches a string holding that JSON, as in an API Gateway response's `body`.
     public static func firstDifference(expected: JSONValue, actual: JSONValue, path: String = "") -> String? {
         let here = path.isEmpty ? "(top level)" : path
+        if case .string(let pattern) = expected, pattern.hasPrefix("~") {
+            let source = pattern.dropFirst()
+            guard !source.hasPrefix("~") else {
+                return actual == .string(String(source))
+                    ? nil : "\(here): expected \(render(.string(String(source)))), got \(render(actual))"
+            }
+            guard case .string(let text) = actual else {
+                return "\(here): expected a string matching \(source), got \(render(actual))"
+            }
+            guard let regex = try? Regex(String(source)) else {
+                return "\(here): \(source) is not a valid regular expression"
+            }
+            return text.wholeMatch(of: regex) != nil
+                ? nil : "\(here): expected a match of \(source), got \(render(actual))"
+        }
+        switch (expected, actual) {
+        case (.object, .string(let text)), (.array, .string(let text)):
+            guard let nested = value(Array(text.utf8)) else {
+                return "\(here): expected JSON \(render(expected)), got a string that is not JSON"
+            }
+            return firstDifference(expected: expected, actual: nested, path: path)
+        default:
+            break
+        }
         switch (expected, actual) {
         case (.object(let left), .object(let right)):
             for key in left.keys.sorted() {

@@ -411,7 +411,11 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         for (key, value) in Self.lambdaDefaults(configuration) where environment[key] == nil {
             environment[key] = value
         }
-        environment.merge(command.environment) { _, new in new }
+        // A value may name the emulator's address, which is known only once it listens.
+        let placeholder = "${\(LambdaEnvironment.runtimeAPI)}"
+        environment.merge(
+            command.environment.mapValues { $0.replacingOccurrences(of: placeholder, with: runtimeAPIAddress) }
+        ) { _, new in new }
         environment[LambdaEnvironment.runtimeAPI] = runtimeAPIAddress
         let spawnedAt = NIODeadline.now().uptimeNanoseconds
         let child = try ChildProcess.spawn(

@@ -119,6 +119,12 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
             invoke(responder: responder, head: head, body: body)
             return
         }
+        if path.utf8.starts(with: EmulatorConfiguration.staticPrefix.utf8),
+            let document = emulator.configuration.staticFiles[path]
+        {
+            guard head.method == .GET else { return responder.methodNotAllowed(head.method) }
+            return responder.respond(status: .ok, json: String(decoding: document, as: UTF8.self))
+        }
         responder.notFound(path)
     }
 

@@ -8,9 +8,13 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Run event files through the real bootstrap, via the local Runtime API emulator.",
         discussion: """
-            Each file is one invocation. Directories are searched for *.json. Where NAME.expected.json sits beside \
-            NAME.json, the response (or, for a failed invocation, {"errorType","errorMessage"}) must equal it. \
-            The exit status is 1 when any event failed unexpectedly or differed from its expected file.
+            Each file is one invocation. Directories are searched for *.json (directories named _… are skipped). \
+            Where NAME.expected.json sits beside NAME.json, the response (or, for a failed invocation, \
+            {"errorType","errorMessage"}) must equal it; in the expected file, a string "~REGEX" matches any string \
+            the expression matches whole, and an object matches a string holding that JSON (an API response body). \
+            The runtime gets the environment and the emulator the documents of the configuration directory \
+            (_replay beside the events, or --config). The exit status is 1 when any event failed unexpectedly or \
+            differed from its expected file.
             """
     )
 
@@ -32,8 +36,20 @@ struct ReplayCommand: AsyncParsableCommand {
     @Option(help: "The function timeout per invocation, in seconds.")
     var timeout: Int = 30
 
+    @Option(
+        help: ArgumentHelp(
+            "A replay configuration directory: an `environment` file and `static/` documents (default: _replay in the first event directory).",
+            valueName: "directory"
+        )
+    )
+    var config: String?
+
+    @Flag(help: "Replay without any configuration directory.")
+    var noConfig = false
+
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if noConfig, config != nil { throw ValidationError("--config and --no-config contradict each other") }
     }
 
     func run() async throws {
@@ -42,7 +58,12 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("no event files (*.json) under \(paths.joined(separator: ", "))")
         }
         let bootstrapPath = try SiblingExecutable.resolve(bootstrap, name: "bootstrap", product: "bootstrap")
-        let replay = EventReplay(options: .init(bootstrapPath: bootstrapPath, timeoutSeconds: timeout))
+        var options = EventReplay.Options(bootstrapPath: bootstrapPath, timeoutSeconds: timeout)
+        if !noConfig, let directory = config ?? ReplayConfiguration.defaultDirectory(for: paths) {
+            options = options.adding(try ReplayConfiguration.load(directory))
+            if !json { Swift.print("Configuration: \(directory)") }
+        }
+        let replay = EventReplay(options: options)
         var printer = ReplayPrinter(json: json)
         printer.begin(count: files.count)
         do {
