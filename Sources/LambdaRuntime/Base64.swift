@@ -12,12 +12,23 @@ public enum Base64 {
 
     /// The bytes `text` encodes, or `nil` when it is not base64. Padding is optional; whitespace is refused.
     public static func decode(_ text: String) -> [UInt8]? {
+        decode(bytes: text.utf8)
+    }
+
+    /// The bytes that the base64 (or base64url) characters in `input` encode, or `nil` when they are not base64.
+    public static func decode(bytes input: some Collection<UInt8>) -> [UInt8]? {
+        if let result = input.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return result }
+        return Array(input).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        let table = Self.table
         var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count * 3 / 4)
+        out.reserveCapacity(buffer.count * 3 / 4)
         var accumulator: UInt32 = 0
         var bits = 0
         var padding = 0
-        for byte in text.utf8 {
+        for byte in buffer {
             if byte == UInt8(ascii: "=") {
                 padding += 1
                 continue

@@ -138,6 +138,7 @@ private struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         var scalars = String.UnicodeScalarView()
+        let start = index
         var runStart = index
         func flushRun(_ end: Int, into scalars: inout String.UnicodeScalarView) {
             if end > runStart {
@@ -148,6 +149,11 @@ private struct JSONParser {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
+                // No escape met: the bytes are the string (the common case, and much cheaper than scalars).
+                if scalars.isEmpty, runStart == start {
+                    index += 1
+                    return String(decoding: bytes[start..<(index - 1)], as: UTF8.self)
+                }
                 flushRun(index, into: &scalars)
                 index += 1
                 return String(scalars)

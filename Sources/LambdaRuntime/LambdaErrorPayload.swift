@@ -71,44 +71,56 @@ package enum JSONString {
 
     /// Appends `string` as a quoted JSON string. Swift strings are valid Unicode, so non-ASCII passes through as
     /// UTF-8; quotes, backslashes and C0 controls are escaped, and U+2028/U+2029 too, for JavaScript readers.
+    /// Runs of bytes that need no escape are copied whole.
     package static func append(_ string: String, to out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { append(escaping: $0, to: &out) }
+    }
+
+    private static func append(escaping bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count + 2)
         out.append(UInt8(ascii: "\""))
-        var pending = 0  // bytes of a possible U+2028/U+2029 (E2 80 A8/A9) matched so far
-        for byte in string.utf8 {
-            if pending > 0 {
-                if pending == 1, byte == 0x80 {
-                    pending = 2
-                    continue
-                }
-                if pending == 2, byte == 0xA8 || byte == 0xA9 {
-                    out.append(contentsOf: byte == 0xA8 ? Array(#"\u2028"#.utf8) : Array(#"\u2029"#.utf8))
-                    pending = 0
-                    continue
-                }
-                out.append(0xE2)
-                if pending == 2 { out.append(0x80) }
-                pending = 0
+        let count = bytes.count
+        var runStart = 0
+        var index = 0
+        while index < count {
+            let byte = bytes[index]
+            let separator =
+                byte == 0xE2 && index + 2 < count && bytes[index + 1] == 0x80
+                && (bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9)
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F || separator else {
+                index += 1
+                continue
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+            out.append(0x5C)
             switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x00..<0x20, 0x7F:
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            case 0x22, 0x5C: out.append(byte)
+            case 0x0A: out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(UInt8(ascii: "t"))
+            case 0x08: out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(UInt8(ascii: "f"))
             case 0xE2:
-                pending = 1
+                // U+2028 or U+2029, three bytes.
+                let last: UInt8 = bytes[index + 2] == 0xA8 ? UInt8(ascii: "8") : UInt8(ascii: "9")
+                out.append(UInt8(ascii: "u"))
+                out.append(UInt8(ascii: "2"))
+                out.append(UInt8(ascii: "0"))
+                out.append(UInt8(ascii: "2"))
+                out.append(last)
+                index += 2
             default:
-                out.append(byte)
+                out.append(UInt8(ascii: "u"))
+                out.append(0x30)
+                out.append(0x30)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
             }
+            index += 1
+            runStart = index
         }
-        if pending > 0 {
-            out.append(0xE2)
-            if pending == 2 { out.append(0x80) }
-        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<count]))
         out.append(UInt8(ascii: "\""))
     }
 
