@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "LambdaEvents", targets: ["LambdaEvents"]),
         .library(name: "SigV4", targets: ["SigV4"]),
         .library(name: "S3Presigning", targets: ["S3Presigning"]),
+        .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
+        .library(name: "CognitoAuth", targets: ["CognitoAuth"]),
+        .library(name: "UploadHandlers", targets: ["UploadHandlers"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
     ],
     dependencies: [
@@ -21,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // libcurl, the Runtime API transport. The shim gives typed wrappers for the variadic C calls.
@@ -64,9 +68,38 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // A small HTTPS client over libcurl, for the JWKS and for S3.
+        .target(
+            name: "CurlHTTP",
+            dependencies: ["CCurl", "LambdaRuntime"]
+        ),
+        // Cognito JWT verification the way aws-jwt-verify does it, on jwt-kit's RS256, with a cached JWKS.
+        .target(
+            name: "CognitoAuth",
+            dependencies: [
+                "CurlHTTP",
+                "LambdaCodable",
+                "LambdaEvents",
+                "LambdaRuntime",
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ]
+        ),
+        // The upload API's handlers: presign, authorize, pretoken.
+        .target(
+            name: "UploadHandlers",
+            dependencies: [
+                "CognitoAuth",
+                "LambdaCodable",
+                "LambdaEvents",
+                "LambdaRuntime",
+                "S3Presigning",
+                "SigV4",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "bootstrap",
-            dependencies: ["LambdaRuntime", "LambdaEvents"]
+            dependencies: ["LambdaRuntime", "LambdaEvents", "UploadHandlers"]
         ),
         // posix_spawn's close-all-descriptors action, which Swift cannot see without _GNU_SOURCE.
         .target(name: "CProcessSpawn"),
@@ -81,7 +114,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        // Benchmarks: runtimes against the emulator, event decoding against JSONDecoder.
+        // Benchmarks: runtimes against the emulator, event decoding against JSONDecoder, presigning against botocore,
+        // token verification against jwt-kit.
         .target(
             name: "Benchmarks",
             dependencies: [
@@ -90,7 +124,11 @@ let package = Package(
                 "LambdaCodable",
                 "S3Presigning",
                 "SigV4",
+                "CognitoAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // The emulator's ceiling: a minimal raw-socket Runtime API client in C.
@@ -114,7 +152,12 @@ let package = Package(
         // Test helpers shared by the test targets: a scripted Runtime API, an HTTP client, product paths.
         .target(
             name: "TestSupport",
-            dependencies: [.product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CognitoAuth",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -134,6 +177,20 @@ let package = Package(
             dependencies: [
                 "SigV4", "S3Presigning", "LambdaRuntime", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "CognitoAuthTests",
+            dependencies: [
+                "CognitoAuth", "CurlHTTP", "LambdaRuntime", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "UploadHandlersTests",
+            dependencies: [
+                "UploadHandlers", "CognitoAuth", "LambdaEvents", "LambdaCodable", "LambdaRuntime", "S3Presigning",
+                "SigV4", "TestSupport", "bootstrap",
             ]
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import LambdaEvents
 import LambdaRuntime
+import UploadHandlers
 
 extension HandlerRegistry {
     /// Every handler this `bootstrap` offers; `_HANDLER` picks one by name.
@@ -9,8 +10,12 @@ extension HandlerRegistry {
         registry.register("echo") { EchoHandler() }
         // Any event, decoded by shape and summarised.
         registry.register("inspect") { InspectHandler() }
+        // The upload API: presigned uploads, the Lambda authorizer, Cognito's Pre Token Generation trigger.
+        registry.register("presign") { try PresignHandler() }
+        registry.register("authorize") { try AuthorizeHandler() }
+        registry.register("pretoken") { try PreTokenHandler() }
         // One function for every event source: each event goes to the handler for its kind.
-        registry.register("route") { EventRouter(routes: [:], fallback: InspectHandler()) }
+        registry.register("route") { UploadRoutes.router(environment: EnvironmentReader()) }
         return registry
     }
 }

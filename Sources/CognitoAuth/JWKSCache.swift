@@ -1,0 +1,226 @@
+import CurlHTTP
+import Dispatch
+import JWTKit
+import LambdaCodable
+import LambdaRuntime
+import Synchronization
+
+/// Fetches a JWKS document.
+public protocol JWKSFetching: Sendable {
+    /// The document's bytes.
+    /// - Throws: Any error; the cache turns it into `jwksUnavailable`.
+    func fetch(_ url: String) throws -> [UInt8]
+}
+
+/// Fetches over HTTPS with libcurl: a 3 s timeout, one retry on a connection failure or a 5xx, the system's CA
+/// bundle (`/etc/pki/tls/certs/ca-bundle.crt` on Amazon Linux; `SSL_CERT_FILE` wins).
+public struct CurlJWKSFetcher: JWKSFetching {
+    public static let retries = 1
+    public var timeoutMilliseconds = 3_000
+
+    public init() {}
+
+    public func fetch(_ url: String) throws -> [UInt8] {
+        var configuration = CurlHTTPClient.Configuration()
+        configuration.timeoutMilliseconds = timeoutMilliseconds
+        configuration.maxResponseBytes = 1 << 20
+        let client = try CurlHTTPClient(configuration: configuration)
+        var attempt = 0
+        while true {
+            do throws(HTTPClientError) {
+                let response = try client.send("GET", url, headers: [("Accept", "application/json")])
+                if response.status == 200 { return response.body }
+                if response.status >= 500, attempt < Self.retries {
+                    attempt += 1
+                    continue
+                }
+                throw HTTPClientError(.transport, "GET \(url) answered \(response.status)")
+            } catch {
+                guard attempt < Self.retries, error.code == .transport || error.code == .timeout else { throw error }
+                attempt += 1
+            }
+        }
+    }
+}
+
+/// A JWK that passed every check, with jwt-kit's RS256 verifier for it.
+public struct VerificationKey: Sendable {
+    public let keyID: String
+    public let bits: Int
+    let algorithm: any JWTAlgorithm
+}
+
+/// The user pool's public keys, fetched on first use and cached for the process.
+///
+/// An unknown `kid` refetches the JWKS once (keys rotate); if it is still unknown, the URL is put in a penalty box
+/// for `penaltySeconds`, during which unknown kids fail without fetching, as aws-jwt-verify does. Concurrent
+/// fetches are merged: one thread fetches, the others wait for its result. No JWKS, no access.
+public final class JWKSCache: Sendable {
+    private struct State {
+        var keys: [String: Result<VerificationKey, JWTVerificationError>] = [:]
+        var loaded = false
+        var fetching = false
+        var penaltyUntil: Int64 = .min
+        var lastError: JWTVerificationError?
+    }
+
+    public let url: String
+    public let penaltySeconds: Int64
+    private let fetcher: any JWKSFetching
+    private let monitor = Monitor()
+    private let state = Mutex(State())
+
+    /// - Parameters:
+    ///   - url: The JWKS URL.
+    ///   - fetcher: How to fetch it; HTTPS through libcurl by default.
+    ///   - penaltySeconds: How long after a refetch that did not find a kid the next unknown kid waits.
+    public init(url: String, fetcher: any JWKSFetching = CurlJWKSFetcher(), penaltySeconds: Int64 = 10) {
+        self.url = url
+        self.fetcher = fetcher
+        self.penaltySeconds = penaltySeconds
+    }
+
+    /// The key for `kid`, fetching the JWKS when it is not loaded yet, or once more for a kid not in it.
+    /// - Parameter now: Seconds since the Unix epoch (for the penalty box).
+    public func key(for kid: String, now: Int64) throws(JWTVerificationError) -> VerificationKey {
+        var fetched = false
+        while true {
+            let (cached, loaded, penalised) = state.withLock { ($0.keys[kid], $0.loaded, now < $0.penaltyUntil) }
+            if let cached { return try cached.get() }
+            if loaded && (fetched || penalised) {
+                throw JWTVerificationError(
+                    .unknownKeyID,
+                    "no key with kid \"\(Self.shorten(kid))\" in the user pool's JWKS"
+                )
+            }
+            // Not loaded yet, or a kid the cached JWKS lacks (keys rotate): one fetch, shared with concurrent callers.
+            try fetchMerged()
+            fetched = true
+            if state.withLock({ $0.keys[kid] }) == nil {
+                state.withLock { $0.penaltyUntil = now + penaltySeconds }
+            }
+        }
+    }
+
+    /// Fetches the JWKS, or waits for the fetch another thread has already started.
+    private func fetchMerged() throws(JWTVerificationError) {
+        let leader: Bool = monitor.withLock {
+            if state.withLock({ $0.fetching }) {
+                while state.withLock({ $0.fetching }) { monitor.wait() }
+                return false
+            }
+            state.withLock { $0.fetching = true }
+            return true
+        }
+        guard leader else {
+            if let error = state.withLock({ $0.loaded ? nil : $0.lastError }) { throw error }
+            return
+        }
+        defer {
+            monitor.withLock {
+                state.withLock { $0.fetching = false }
+                monitor.broadcast()
+            }
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try fetcher.fetch(url)
+        } catch {
+            let failure = JWTVerificationError(.jwksUnavailable, "cannot fetch the JWKS from \(url): \(error)")
+            state.withLock { $0.lastError = failure }
+            throw failure
+        }
+        let keys = try Self.parse(bytes, url: url)
+        state.withLock {
+            $0.keys = keys
+            $0.loaded = true
+            $0.lastError = nil
+        }
+    }
+
+    struct Document: Decodable {
+        var keys: [Entry]
+    }
+
+    struct Entry: Decodable {
+        var kty: String?
+        var kid: String?
+        var use: String?
+        var alg: String?
+        var n: String?
+        var e: String?
+    }
+
+    /// Reads a JWKS: each key with a kid, either usable (RSA, `use: sig` when present, RS256 when `alg` is
+    /// present, at least 2048 bits) or the reason it is not.
+    static func parse(
+        _ bytes: [UInt8],
+        url: String
+    ) throws(JWTVerificationError) -> [String: Result<VerificationKey, JWTVerificationError>] {
+        let document: Document
+        do {
+            document = try LambdaJSONDecoder().decode(Document.self, from: bytes)
+        } catch {
+            throw JWTVerificationError(.jwksUnavailable, "the JWKS at \(url) is not a JWK set: \(error)")
+        }
+        var keys: [String: Result<VerificationKey, JWTVerificationError>] = [:]
+        for entry in document.keys {
+            guard let kid = entry.kid, !kid.isEmpty, keys[kid] == nil else { continue }
+            keys[kid] = Result { () throws(JWTVerificationError) in try usableKey(entry, kid: kid) }
+        }
+        return keys
+    }
+
+    private static func usableKey(_ entry: Entry, kid: String) throws(JWTVerificationError) -> VerificationKey {
+        func unusable(_ reason: String) -> JWTVerificationError {
+            JWTVerificationError(.unusableKey, "key \"\(shorten(kid))\" \(reason)")
+        }
+        guard entry.kty == "RSA" else { throw unusable("is not an RSA key (kty \(entry.kty ?? "missing"))") }
+        if let use = entry.use, use != "sig" { throw unusable("is for \"\(use)\", not for signatures") }
+        if let alg = entry.alg, alg != "RS256" { throw unusable("is for \(alg), not RS256") }
+        guard let n = entry.n, let e = entry.e, let modulus = Base64.decode(n), let exponent = Base64.decode(e),
+            !exponent.isEmpty
+        else {
+            throw unusable("has no valid modulus and exponent")
+        }
+        let bits = modulus.drop { $0 == 0 }.count * 8
+        guard bits >= 2048 else { throw unusable("has \(bits) bits; at least 2048 are required") }
+        let algorithm: any JWTAlgorithm
+        do {
+            algorithm = try Blocking.run {
+                // A collection with this one key only: jwt-kit can fall back to no other key.
+                let collection = JWTKeyCollection()
+                try await collection.add(
+                    jwk: JWK.rsa(.rs256, identifier: JWKIdentifier(string: kid), modulus: n, exponent: e),
+                    isDefault: false
+                )
+                return try await collection.getKey(for: JWKIdentifier(string: kid), alg: "RS256")
+            }
+        } catch {
+            throw unusable("was refused by jwt-kit: \(error)")
+        }
+        guard algorithm.name == "RS256" else { throw unusable("gives a \(algorithm.name) verifier, not RS256") }
+        return VerificationKey(keyID: kid, bits: bits, algorithm: algorithm)
+    }
+
+    static func shorten(_ text: String) -> String {
+        text.count > 64 ? String(text.prefix(64)) + "…" : text
+    }
+}
+
+/// Runs async code to completion from synchronous code: only for the rare JWKS load, from the runtime's own
+/// thread (never from a task, which could wait on itself).
+enum Blocking {
+    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+}

@@ -1,0 +1,367 @@
+import CognitoAuth
+import LambdaCodable
+import LambdaEvents
+import LambdaRuntime
+import S3Presigning
+import SigV4
+
+/// What a client asks for: `{"filename", "contentType", "size", "method"?, "checksumSHA256"?}`.
+public struct UploadRequest: Sendable, Equatable {
+    public enum Method: String, Sendable {
+        case post = "POST"
+        case put = "PUT"
+    }
+
+    public var filename: String
+    /// Lowercased, without parameters.
+    public var contentType: String
+    public var size: Int64
+    public var method: Method
+    public var checksumSHA256: String?
+
+    /// The largest request body read.
+    public static let maxBodyBytes = 16 * 1024
+
+    /// Parses a request body, each problem a 400 that says which field to fix.
+    public static func parse(_ body: [UInt8]?) throws(UploadAPIError) -> UploadRequest {
+        guard let body, !body.isEmpty else {
+            throw .badRequest(#"the body is empty; send JSON {"filename", "contentType", "size"}"#)
+        }
+        guard body.count <= maxBodyBytes else {
+            throw .badRequest("the body is \(body.count) bytes; an upload request is at most \(maxBodyBytes)")
+        }
+        guard case .object(let fields)? = try? JSONValue(parsing: body) else {
+            throw .badRequest(#"the body is not a JSON object; send {"filename", "contentType", "size"}"#)
+        }
+        func string(_ name: String, required: Bool) throws(UploadAPIError) -> String? {
+            switch fields[name] {
+            case .string(let value)?: return value
+            case nil, .null?:
+                guard !required else { throw .badRequest("\(name) is missing; it must be a string") }
+                return nil
+            default: throw .badRequest("\(name) must be a string")
+            }
+        }
+        let filename = try string("filename", required: true)!
+        let rawType = try string("contentType", required: true)!
+        let contentType = rawType.trimmingASCIISpaces().lowercased()
+        guard MediaType.isValid(contentType) else {
+            throw .badRequest(
+                "contentType \"\(rawType.prefix(80))\" is not a media type such as image/png (no parameters)"
+            )
+        }
+        let size: Int64
+        switch fields["size"] {
+        case .integer(let value)?: size = value
+        case .number(let value)? where value == value.rounded(.down) && abs(value) < 9e15: size = Int64(value)
+        case nil, .null?: throw .badRequest("size is missing; it must be the file's size in bytes")
+        default: throw .badRequest("size must be a whole number of bytes")
+        }
+        guard size >= 1 else { throw .badRequest("size is \(size); an upload has at least 1 byte") }
+        let method: Method
+        switch try string("method", required: false)?.uppercased() {
+        case nil, "POST": method = .post
+        case "PUT": method = .put
+        case let other?: throw .badRequest("method \"\(other.prefix(20))\" is not POST or PUT")
+        }
+        let checksum = try string("checksumSHA256", required: false)
+        if let checksum {
+            guard let digest = Base64.decode(checksum), digest.count == 32, !checksum.contains("-"),
+                !checksum.contains("_")
+            else {
+                throw .badRequest("checksumSHA256 must be the base64 (not hex) of the file's 32-byte SHA-256")
+            }
+            guard method == .put else {
+                throw .badRequest("checksumSHA256 is only signed into PUT uploads; send method PUT, or leave it out")
+            }
+        }
+        return UploadRequest(
+            filename: filename,
+            contentType: contentType,
+            size: size,
+            method: method,
+            checksumSHA256: checksum
+        )
+    }
+}
+
+/// The answer: `{"method", "url", "fields" | "headers", "key", "expiresAt", "maxBytes"}`.
+public struct UploadGrant: Sendable, Equatable, Encodable {
+    public var method: String
+    public var url: String
+    /// POST: the form fields, in order; the file goes last.
+    public var fields: [(name: String, value: String)]?
+    /// PUT: the headers to send exactly.
+    public var headers: [String: String]?
+    public var key: String
+    /// RFC 3339, UTC.
+    public var expiresAt: String
+    public var maxBytes: Int64
+
+    public static func == (lhs: UploadGrant, rhs: UploadGrant) -> Bool {
+        lhs.method == rhs.method && lhs.url == rhs.url && lhs.fields?.map(\.name) == rhs.fields?.map(\.name)
+            && lhs.fields?.map(\.value) == rhs.fields?.map(\.value) && lhs.headers == rhs.headers && lhs.key == rhs.key
+            && lhs.expiresAt == rhs.expiresAt && lhs.maxBytes == rhs.maxBytes
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case method, url, fields, headers, key, expiresAt, maxBytes
+    }
+
+    private struct FieldKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(method, forKey: .method)
+        try container.encode(url, forKey: .url)
+        if let fields {
+            var nested = container.nestedContainer(keyedBy: FieldKey.self, forKey: .fields)
+            for field in fields { try nested.encode(field.value, forKey: FieldKey(stringValue: field.name)) }
+        }
+        try container.encodeIfPresent(headers, forKey: .headers)
+        try container.encode(key, forKey: .key)
+        try container.encode(expiresAt, forKey: .expiresAt)
+        try container.encode(maxBytes, forKey: .maxBytes)
+    }
+}
+
+/// The `presign` handler: a signed-in user's request for an upload becomes a presigned POST form (the default) or
+/// PUT URL for one object under their own prefix, of the type and at most the size they asked for, encrypted with
+/// the configured KMS key, owned by them in its metadata, and usable for `UPLOAD_EXPIRES_SECONDS`.
+///
+/// The user comes from the request's authorizer (an HTTP API JWT authorizer, a REST Cognito authorizer, or the
+/// `authorize` handler's context). With none, and when Cognito is configured, the handler verifies the request's
+/// bearer token itself (a Function URL behind CloudFront). Everything else about the key is the server's choice.
+public struct PresignHandler: LambdaHandler, Sendable {
+    public let configuration: PresignConfiguration
+    private let presigner: S3Presigner
+    private let verifier: CognitoJWTVerifier?
+    private let cors: CORSPolicy
+    private let clock: @Sendable () -> Int64
+    private let makeUUID: @Sendable () -> String
+
+    /// - Parameters:
+    ///   - verifier: Verifies bearer tokens of requests that no authorizer vouched for; `nil` answers those 401.
+    ///   - clock: Seconds since the Unix epoch.
+    public init(
+        configuration: PresignConfiguration,
+        credentials: AWSCredentials,
+        verifier: CognitoJWTVerifier? = nil,
+        clock: (@Sendable () -> Int64)? = nil,
+        makeUUID: @escaping @Sendable () -> String = UploadKey.randomUUID
+    ) throws(ConfigurationError) {
+        self.configuration = configuration
+        do {
+            presigner = try S3Presigner(credentials: credentials, endpoint: configuration.endpoint)
+        } catch {
+            throw ConfigurationError("AWS_REGION", error.message)
+        }
+        self.verifier = verifier
+        self.cors = CORSPolicy(allowOrigins: configuration.corsAllowOrigins)
+        self.clock = clock ?? { WallClock.nowMilliseconds() / 1000 }
+        self.makeUUID = makeUUID
+    }
+
+    /// From the environment: `PresignConfiguration`'s variables, the function's credentials, and the Cognito
+    /// variables when `COGNITO_CLIENT_IDS` is set.
+    public init(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
+        let configuration = try PresignConfiguration(environment: environment)
+        let credentials: AWSCredentials
+        do {
+            credentials = try AWSCredentials(
+                accessKeyID: environment.required(
+                    "AWS_ACCESS_KEY_ID",
+                    "an access key id (Lambda sets it from the role)"
+                ),
+                secretAccessKey: environment.required(
+                    "AWS_SECRET_ACCESS_KEY",
+                    "the secret key (Lambda sets it from the role)"
+                ),
+                sessionToken: environment.string("AWS_SESSION_TOKEN")
+            )
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("AWS_ACCESS_KEY_ID", "\(error)")
+        }
+        let verifier =
+            environment.string("COGNITO_CLIENT_IDS") == nil
+            ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
+        try self.init(configuration: configuration, credentials: credentials, verifier: verifier)
+    }
+
+    public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        let exchange: HTTPExchange
+        switch try LambdaEvent.decode(event) {
+        case .apiGatewayV2(let request), .functionURL(let request): exchange = try HTTPExchange(request)
+        case .apiGatewayV1(let request): exchange = try HTTPExchange(request)
+        case let other:
+            throw LambdaEventError(
+                .unrecognised,
+                "presign answers API Gateway and Function URL requests, not \(other.kind.rawValue) events"
+            )
+        }
+        return try exchange.encode(respond(to: exchange, context: context))
+    }
+
+    func respond(to exchange: HTTPExchange, context: LambdaContext) -> HTTPResponse {
+        let origin = exchange.headers["origin"]
+        if exchange.method == "OPTIONS" {
+            return HTTPResponse(status: 204, headers: cors.headers(origin: origin, preflight: true), body: nil)
+        }
+        let corsHeaders = cors.headers(origin: origin, preflight: false)
+        do {
+            let grant = try grant(for: exchange, context: context)
+            return .json(200, grant, headers: corsHeaders)
+        } catch {
+            context.logger.info(
+                "upload refused",
+                metadata: ["status": "\(error.status)", "error": "\(error.error)", "reason": "\(error.message)"]
+            )
+            var headers = corsHeaders
+            if error.status == 401 { headers["WWW-Authenticate"] = "Bearer" }
+            return .json(error.status, error, headers: headers)
+        }
+    }
+
+    func grant(for exchange: HTTPExchange, context: LambdaContext) throws(UploadAPIError) -> UploadGrant {
+        guard exchange.method == "POST" else {
+            throw UploadAPIError(405, "MethodNotAllowed", "send POST with a JSON body to ask for an upload")
+        }
+        let identity = try self.identity(of: exchange)
+        guard UploadKey.isSafeSubject(identity.subject) else {
+            throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
+        }
+        if let group = configuration.requiredGroup, !identity.groups.contains(group) {
+            throw UploadAPIError(403, "Forbidden", "uploading needs membership of the group \(group)")
+        }
+        let request = try UploadRequest.parse(exchange.body)
+        let limit = min(
+            identity.maxBytes ?? configuration.limits.maxBytes(forGroups: identity.groups),
+            UploadLimits.s3SingleUploadMax
+        )
+        guard request.size <= limit else {
+            throw UploadAPIError(
+                413,
+                "TooLarge",
+                "the file is \(request.size) bytes; your uploads may be at most \(limit)"
+            )
+        }
+        guard configuration.allows(request.contentType) else {
+            throw UploadAPIError(
+                415,
+                "UnsupportedType",
+                "\(request.contentType) is not accepted; send one of \(configuration.allowedTypes.joined(separator: ", "))"
+            )
+        }
+        let filename: String
+        do {
+            filename = try UploadKey.sanitiseFilename(request.filename)
+        } catch {
+            throw .badRequest(
+                "filename \"\(request.filename.prefix(80))\" has no usable name once paths, control characters and "
+                    + "dot names are removed; send the file's own name, e.g. photo.jpg"
+            )
+        }
+        let key = UploadKey.make(
+            userPrefix: configuration.limits.userPrefix(subject: identity.subject),
+            uuid: makeUUID(),
+            filename: filename
+        )
+        let now = clock()
+        let time = SigningTime(epochSeconds: now)
+        let expiresAt = SigningTime(epochSeconds: now + Int64(configuration.expiresSeconds)).iso8601
+        let grant: UploadGrant
+        do {
+            switch request.method {
+            case .post:
+                let post = try presigner.presignPost(
+                    PostPolicy(
+                        bucket: configuration.bucket,
+                        key: .exact(key),
+                        contentLength: 1...request.size,
+                        contentType: .exact(request.contentType),
+                        kmsKeyID: configuration.kmsKeyID,
+                        serverSideEncryptionKMS: configuration.kmsKeyID != nil,
+                        metadata: ["owner": identity.subject],
+                        successActionStatus: 201,
+                        expires: configuration.expiresSeconds
+                    ),
+                    at: time
+                )
+                grant = UploadGrant(
+                    method: "POST",
+                    url: post.url,
+                    fields: post.fields,
+                    key: key,
+                    expiresAt: expiresAt,
+                    maxBytes: request.size
+                )
+            case .put:
+                let put = try presigner.presignPut(
+                    bucket: configuration.bucket,
+                    key: key,
+                    options: .init(
+                        contentType: request.contentType,
+                        kmsKeyID: configuration.kmsKeyID,
+                        serverSideEncryptionKMS: configuration.kmsKeyID != nil,
+                        metadata: ["owner": identity.subject],
+                        checksumSHA256: request.checksumSHA256,
+                        noOverwrite: true,
+                        contentLength: request.size
+                    ),
+                    expires: configuration.expiresSeconds,
+                    at: time
+                )
+                grant = UploadGrant(
+                    method: "PUT",
+                    url: put.url,
+                    headers: put.headers,
+                    key: key,
+                    expiresAt: expiresAt,
+                    maxBytes: request.size
+                )
+            }
+        } catch {
+            // The key and metadata are ours, so this is a configuration fault, not the client's.
+            throw UploadAPIError(500, "InternalError", "the upload could not be signed; the function's log says why")
+        }
+        context.logger.info(
+            "upload granted",
+            metadata: [
+                "sub": "\(identity.subject)", "key": "\(key)", "method": "\(grant.method)",
+                "contentType": "\(request.contentType)", "size": "\(request.size)",
+            ]
+        )
+        return grant
+    }
+
+    private func identity(of exchange: HTTPExchange) throws(UploadAPIError) -> UploadIdentity {
+        if let identity = exchange.identity { return identity }
+        guard let verifier, let token = exchange.bearerToken else {
+            throw UploadAPIError(401, "Unauthorized", "sign in: the request carries no verified user")
+        }
+        let verified: VerifiedToken
+        do {
+            verified = try verifier.verify(token, now: clock())
+        } catch {
+            switch error.code {
+            case .jwksUnavailable:
+                throw UploadAPIError(503, "Unavailable", "the sign-in keys cannot be fetched; try again shortly")
+            case .missingGroup, .missingScope:
+                throw UploadAPIError(403, "Forbidden", error.message)
+            default:
+                throw UploadAPIError(401, "Unauthorized", "the token was refused: \(error.message)")
+            }
+        }
+        guard let identity = UploadIdentity(claims: verified.claims) else {
+            throw UploadAPIError(401, "Unauthorized", "the token has no sub")
+        }
+        return identity
+    }
+}
