@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Starts and stops the services the tests talk to, on 127.0.0.1 only, with their state under .build-services/:
 #
-#   services.sh start   LocalStack (S3 with strict presigned-URL and POST-policy checks, and KMS) on port 4566
+#   services.sh start   LocalStack (S3 with strict presigned-URL and POST-policy checks, and KMS) on port 4566,
+#                       and moto_server (Cognito user pools with real RS256 tokens and a JWKS) on port 5000
 #   services.sh stop    stops what start started, and nothing else
-#   services.sh env     prints the variables the tests read (UPLOAD_EDGE_LOCALSTACK=…)
+#   services.sh env     prints the variables the tests read (UPLOAD_EDGE_LOCALSTACK=…, UPLOAD_EDGE_MOTO=…)
 #
 # LocalStack needs Python 3.13 (pyenv has it on these machines; set LS_PYTHON otherwise). Its first start builds a
 # venv from Tests/Scripts/localstack-requirements.txt (about a minute); later starts take a few seconds.
@@ -11,9 +12,31 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 home="$root/.build-services"
 localstack_port=${LOCALSTACK_PORT:-4566}
+moto_port=${MOTO_PORT:-5000}
+# moto comes from the tests' venv (Tests/Scripts/requirements.txt), which `make test` builds first.
+venv_python=${UPLOAD_EDGE_PYTHON:-$root/.build-venv/bin/python}
 mkdir -p "$home"
 
 step() { printf '==> %s\n' "$*" >&2; }
+
+# wait_ready NAME URL PID_FILE LOG SECONDS: until URL answers, the process dies, or SECONDS pass.
+wait_ready() {
+    local name=$1 url=$2 pid_file=$3 log=$4 seconds=$5 attempt
+    for attempt in $(seq 1 $((seconds * 10))); do
+        if curl -fsS "$url" >/dev/null 2>&1; then
+            step "$name ready after $((attempt / 10)).$((attempt % 10)) s"
+            return
+        fi
+        if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+            tail -20 "$log" >&2
+            echo "$name exited during start; its log is $log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    echo "$name did not answer within $seconds s; see $log" >&2
+    exit 1
+}
 
 find_python313() {
     if [ -n "${LS_PYTHON:-}" ]; then echo "$LS_PYTHON"; return; fi
@@ -54,20 +77,25 @@ start_localstack() {
         DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
         setsid "$venv/bin/python" -m localstack.runtime.main >"$home/localstack.log" 2>&1 &
     echo $! >"$pid_file"
-    for attempt in $(seq 1 600); do
-        if curl -fsS "http://127.0.0.1:$localstack_port/_localstack/health" >/dev/null 2>&1; then
-            step "LocalStack ready after $((attempt / 10)).$((attempt % 10)) s"
-            return
-        fi
-        if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-            tail -20 "$home/localstack.log" >&2
-            echo "LocalStack exited during start; its log is $home/localstack.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
-    echo "LocalStack did not answer within 60 s; see $home/localstack.log" >&2
-    exit 1
+    wait_ready LocalStack "http://127.0.0.1:$localstack_port/_localstack/health" "$pid_file" "$home/localstack.log" 60
+}
+
+start_moto() {
+    local pid_file="$home/moto.pid"
+    if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        step "moto_server already running on 127.0.0.1:$moto_port"
+        return
+    fi
+    local moto_server
+    moto_server="$(dirname "$venv_python")/moto_server"
+    if [ ! -x "$moto_server" ]; then
+        echo "moto_server is not in $(dirname "$venv_python"); run make test-deps (it installs Tests/Scripts/requirements.txt)" >&2
+        exit 1
+    fi
+    step "starting moto_server (Cognito) on 127.0.0.1:$moto_port"
+    setsid "$moto_server" -H 127.0.0.1 -p "$moto_port" >"$home/moto.log" 2>&1 &
+    echo $! >"$pid_file"
+    wait_ready moto_server "http://127.0.0.1:$moto_port/moto-api/" "$pid_file" "$home/moto.log" 30
 }
 
 stop_pid_file() {
@@ -89,9 +117,15 @@ stop_pid_file() {
 }
 
 case "${1:-}" in
-    start) start_localstack ;;
-    stop) stop_pid_file "$home/localstack.pid" LocalStack ;;
-    env) echo "UPLOAD_EDGE_LOCALSTACK=http://127.0.0.1:$localstack_port" ;;
+    start)
+        start_localstack
+        start_moto
+        ;;
+    stop)
+        stop_pid_file "$home/moto.pid" moto_server
+        stop_pid_file "$home/localstack.pid" LocalStack
+        ;;
+    env) echo "UPLOAD_EDGE_LOCALSTACK=http://127.0.0.1:$localstack_port UPLOAD_EDGE_MOTO=http://127.0.0.1:$moto_port" ;;
     *)
         echo "usage: $0 start|stop|env" >&2
         exit 2

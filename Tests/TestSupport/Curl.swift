@@ -69,4 +69,14 @@ public enum TestServices {
 
     public static let localStackMissing =
         "needs LocalStack: run `make test`, or `Tests/Scripts/services.sh start` and set UPLOAD_EDGE_LOCALSTACK"
+
+    /// moto_server's endpoint, when `UPLOAD_EDGE_MOTO` names one that answers.
+    public static let moto: String? = {
+        guard let endpoint = ProcessInfo.processInfo.environment["UPLOAD_EDGE_MOTO"] else { return nil }
+        guard let status = try? Curl.send("GET", endpoint + "/moto-api/").status, status == 200 else { return nil }
+        return endpoint
+    }()
+
+    public static let motoMissing =
+        "needs moto_server: run `make test`, or `Tests/Scripts/services.sh start` and set UPLOAD_EDGE_MOTO"
 }

@@ -1,0 +1,124 @@
+"""Sets up the real services of the end-to-end upload tests and reads back what landed.
+
+    e2e_fixture.py cognito --endpoint http://127.0.0.1:5000
+        A moto user pool with an app client, alice (in the group uploaders) and bob (in no group), both signed in
+        with USER_PASSWORD_AUTH: prints {"poolId", "clientId", "issuer", "jwksURL", "alice": {...}, "bob": {...}}.
+
+    e2e_fixture.py storage --endpoint http://127.0.0.1:4566 --bucket NAME
+        A LocalStack bucket and a KMS key: prints {"bucket", "kmsKeyId", "kmsKeyArn"}.
+
+    e2e_fixture.py head --endpoint http://127.0.0.1:4566 --bucket NAME --key KEY
+        The object's HEAD as JSON: {"exists", "size", "contentType", "metadata", "sse", "kmsKeyId"}.
+
+Every service is on 127.0.0.1 and takes the credentials test/test.
+"""
+
+import argparse
+import json
+import sys
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+REGION = "eu-west-1"
+
+
+def client(service, endpoint):
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=botocore.config.Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
+    )
+
+
+def cognito(args):
+    idp = client("cognito-idp", args.endpoint)
+    pool = idp.create_user_pool(PoolName="upload-edge-e2e")["UserPool"]["Id"]
+    app = idp.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="web",
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    idp.create_group(GroupName="uploaders", UserPoolId=pool)
+    users = {}
+    for name, groups in (("alice", ["uploaders"]), ("bob", [])):
+        password = "Correct-horse-1!"
+        idp.admin_create_user(UserPoolId=pool, Username=name, MessageAction="SUPPRESS", TemporaryPassword=password)
+        idp.admin_set_user_password(UserPoolId=pool, Username=name, Password=password, Permanent=True)
+        for group in groups:
+            idp.admin_add_user_to_group(UserPoolId=pool, Username=name, GroupName=group)
+        tokens = idp.initiate_auth(
+            ClientId=app,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": name, "PASSWORD": password},
+        )["AuthenticationResult"]
+        user = idp.admin_get_user(UserPoolId=pool, Username=name)
+        sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        users[name] = {"sub": sub, "idToken": tokens["IdToken"], "accessToken": tokens["AccessToken"]}
+    print(
+        json.dumps(
+            {
+                "poolId": pool,
+                "clientId": app,
+                "issuer": f"https://cognito-idp.{REGION}.amazonaws.com/{pool}",
+                "jwksURL": f"{args.endpoint}/{pool}/.well-known/jwks.json",
+                **users,
+            }
+        )
+    )
+
+
+def storage(args):
+    s3 = client("s3", args.endpoint)
+    s3.create_bucket(Bucket=args.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    key = client("kms", args.endpoint).create_key(Description="upload-edge e2e")["KeyMetadata"]
+    print(json.dumps({"bucket": args.bucket, "kmsKeyId": key["KeyId"], "kmsKeyArn": key["Arn"]}))
+
+
+def head(args):
+    s3 = client("s3", args.endpoint)
+    try:
+        response = s3.head_object(Bucket=args.bucket, Key=args.key)
+    except botocore.exceptions.ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            print(json.dumps({"exists": False}))
+            return
+        raise
+    print(
+        json.dumps(
+            {
+                "exists": True,
+                "size": response["ContentLength"],
+                "contentType": response.get("ContentType"),
+                "metadata": response.get("Metadata", {}),
+                "sse": response.get("ServerSideEncryption"),
+                "kmsKeyId": response.get("SSEKMSKeyId"),
+            }
+        )
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("cognito", "storage", "head"):
+        command = commands.add_parser(name)
+        command.add_argument("--endpoint", required=True)
+        if name in ("storage", "head"):
+            command.add_argument("--bucket", required=True)
+        if name == "head":
+            command.add_argument("--key", required=True)
+    args = parser.parse_args()
+    {"cognito": cognito, "storage": storage, "head": head}[args.command](args)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except botocore.exceptions.BotoCoreError as error:
+        print(f"e2e_fixture.py: {error}", file=sys.stderr)
+        sys.exit(1)
