@@ -103,6 +103,37 @@ struct ReplayCommandTests {
         #expect((object["error"] as? [String: String])?["errorType"] != nil)
     }
 
+    @Test func theProjectsEventsReplayThroughTheRealBootstrapAsExpected() throws {
+        // What `make run` does: every handler, configured from Events/_replay, the JWKS served by the emulator.
+        let result = try CommandResult.run(
+            [
+                BuiltProducts.uploadEdge, "replay", ProjectEvents.directory, "--json", "--bootstrap",
+                BuiltProducts.bootstrap,
+            ]
+        )
+        #expect(result.status == 0, "\(result.standardError)")
+        let outcomes = try lines(result)
+        #expect(outcomes.count == ProjectEvents.files.count)
+        for outcome in outcomes {
+            #expect(
+                outcome["expected"] as? String == "match",
+                "\(outcome["event"] ?? ""): \(outcome["difference"] ?? "")"
+            )
+        }
+        let allowed = outcomes.first { ($0["event"] as? String)?.hasSuffix("/authorizer-http-v2-request.json") == true }
+        #expect((allowed?["response"] as? [String: Any])?["isAuthorized"] as? Bool == true)
+
+        let unconfigured = try CommandResult.run(
+            [
+                BuiltProducts.uploadEdge, "replay", ProjectEvents.directory + "/authorizer-rest-token.json",
+                "--no-config", "--json",
+            ]
+                + ["--bootstrap", BuiltProducts.bootstrap]
+        )
+        #expect(unconfigured.status == 1)
+        #expect(unconfigured.standardOutput.contains("COGNITO_USER_POOL_ID: is not set"))
+    }
+
     @Test func namesTheJSONPathWhenATypedEventDoesNotDecode() throws {
         let events = try directory(["event.json": #"{"name": 5}"#])
         defer { try? FileManager.default.removeItem(atPath: events) }
