@@ -42,6 +42,7 @@ bench: deps test-deps lambda
 	.build/release/upload-edge bench runtime --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --python $(PYTHON)
 	.build/release/upload-edge bench events
 	.build/release/upload-edge bench presign --python $(PYTHON)
+	.build/release/upload-edge bench upload --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
 
 # The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
 lambda: deps
@@ -58,7 +59,7 @@ deps:
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
-	@if ! $(PYTHON) -c 'import awslambdaric, botocore' 2>/dev/null || \
+	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto' 2>/dev/null || \
 		! cmp -s Tests/Scripts/requirements.txt $(VENV)/.requirements; then \
 		echo "==> creating $(VENV) with the test's Python packages"; \
 		python3 -m venv $(VENV); \

@@ -11,11 +11,28 @@ public struct RuntimeBenchmark: Sendable {
         public var name: String
         public var arguments: [String]
         public var environment: [String: String]
+        /// The event for this subject; the benchmark's payload when `nil`.
+        public var payload: [UInt8]?
+        /// Documents the emulator serves this subject under `/_local/` (a JWKS, say).
+        public var staticFiles: [String: [UInt8]]
+        /// Checks the first response before anything is measured: a message when it is not what the subject must
+        /// answer (a benchmark of error responses measures nothing useful).
+        public var validate: (@Sendable ([UInt8]) -> String?)?
 
-        public init(name: String, arguments: [String], environment: [String: String] = [:]) {
+        public init(
+            name: String,
+            arguments: [String],
+            environment: [String: String] = [:],
+            payload: [UInt8]? = nil,
+            staticFiles: [String: [UInt8]] = [:],
+            validate: (@Sendable ([UInt8]) -> String?)? = nil
+        ) {
             self.name = name
             self.arguments = arguments
             self.environment = environment
+            self.payload = payload
+            self.staticFiles = staticFiles
+            self.validate = validate
         }
     }
 
@@ -65,6 +82,7 @@ public struct RuntimeBenchmark: Sendable {
                 var configuration = EmulatorConfiguration()
                 configuration.port = 0
                 configuration.timeoutSeconds = 60
+                configuration.staticFiles = subject.staticFiles
                 let emulator = RuntimeAPIEmulator(
                     configuration: configuration,
                     command: RuntimeCommand(
@@ -102,7 +120,15 @@ public struct RuntimeBenchmark: Sendable {
 
         for index in subjects.indices {
             _ = try await emulators[index].startRuntime().get()
-            _ = try await cycles(warmup, on: emulators[index])
+            let payload = subjects[index].payload ?? self.payload
+            let first = await emulators[index].invoke(InvocationRequest(payload: payload))
+            guard first.status == .ok else {
+                throw BenchmarkError(message: "\(subjects[index].name) failed its first invocation: \(first.status)")
+            }
+            if let problem = subjects[index].validate?(first.body) {
+                throw BenchmarkError(message: "\(subjects[index].name) answered wrongly: \(problem)")
+            }
+            _ = try await cycles(warmup, payload: payload, on: emulators[index])
         }
         progress("warmed up: \(warmup) invocations each")
 
@@ -113,7 +139,8 @@ public struct RuntimeBenchmark: Sendable {
             let size = min(roundSize, invocations - done)
             for index in subjects.indices {
                 let start = NIODeadline.now()
-                samples[index].append(contentsOf: try await cycles(size, on: emulators[index]))
+                let payload = subjects[index].payload ?? self.payload
+                samples[index].append(contentsOf: try await cycles(size, payload: payload, on: emulators[index]))
                 busy[index] += (NIODeadline.now() - start).nanoseconds
             }
             done += size
@@ -145,7 +172,7 @@ public struct RuntimeBenchmark: Sendable {
 
     /// Runs `count` invocations back to back on the emulator's loop; each sample is one full cycle, from the
     /// moment the invocation is queued (right after the previous answer) to the moment its answer arrives.
-    private func cycles(_ count: Int, on emulator: RuntimeAPIEmulator) async throws -> [UInt64] {
+    private func cycles(_ count: Int, payload: [UInt8], on emulator: RuntimeAPIEmulator) async throws -> [UInt64] {
         let loop = emulator.eventLoop
         let promise = loop.makePromise(of: [UInt64].self)
         let request = InvocationRequest(payload: payload)

@@ -7,7 +7,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks that print their numbers and compare against a named peer in the same run.",
-        subcommands: [RuntimeBenchCommand.self, EventsBenchCommand.self, PresignBenchCommand.self]
+        subcommands: [
+            RuntimeBenchCommand.self, EventsBenchCommand.self, PresignBenchCommand.self, UploadBenchCommand.self,
+        ]
     )
 }
 
