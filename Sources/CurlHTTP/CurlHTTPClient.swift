@@ -177,9 +177,13 @@ private final class ResponseState {
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: line[..<colon]), as: UTF8.self).lowercased()
-        var value = String(decoding: UnsafeRawBufferPointer(rebasing: line[(colon + 1)...]), as: UTF8.self)
-        while value.first == " " || value.first == "\t" { value.removeFirst() }
-        while value.last == "\n" || value.last == "\r" || value.last == " " { value.removeLast() }
+        // Trimmed as bytes: as Characters, "\r\n" is one grapheme and matches neither "\r" nor "\n".
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        var start = colon + 1
+        var end = line.count
+        while start < end, isSpace(line[start]) { start += 1 }
+        while end > start, isSpace(line[end - 1]) { end -= 1 }
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
         headers[name] = headers[name].map { $0 + ", " + value } ?? value
     }
 }
