@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SigV4", targets: ["SigV4"]),
         .library(name: "S3Presigning", targets: ["S3Presigning"]),
         .library(name: "CurlHTTP", targets: ["CurlHTTP"]),
+        .library(name: "S3", targets: ["S3"]),
         .library(name: "CognitoAuth", targets: ["CognitoAuth"]),
         .library(name: "UploadHandlers", targets: ["UploadHandlers"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
@@ -84,11 +85,23 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
-        // The upload API's handlers: presign, authorize, pretoken.
+        // An S3 client over libcurl and SigV4 header signing: the object operations the handlers need.
+        .target(
+            name: "S3",
+            dependencies: [
+                "CurlHTTP",
+                "LambdaRuntime",
+                "S3Presigning",
+                "SigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The upload API's handlers: presign, authorize, pretoken, and object-created after the upload.
         .target(
             name: "UploadHandlers",
             dependencies: [
                 "CognitoAuth",
+                "S3",
                 "LambdaCodable",
                 "LambdaEvents",
                 "LambdaRuntime",
@@ -180,6 +193,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "S3Tests",
+            dependencies: ["S3", "S3Presigning", "SigV4", "CurlHTTP", "LambdaRuntime", "TestSupport"]
+        ),
+        .testTarget(
             name: "CognitoAuthTests",
             dependencies: [
                 "CognitoAuth", "CurlHTTP", "LambdaRuntime", "TestSupport",
@@ -190,7 +207,7 @@ let package = Package(
             name: "UploadHandlersTests",
             dependencies: [
                 "UploadHandlers", "CognitoAuth", "LambdaEvents", "LambdaCodable", "LambdaRuntime", "S3Presigning",
-                "SigV4", "TestSupport", "bootstrap",
+                "SigV4", "S3", "CurlHTTP", "TestSupport", "bootstrap",
             ]
         ),
         .testTarget(

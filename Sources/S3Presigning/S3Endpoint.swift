@@ -50,17 +50,17 @@ public struct S3Endpoint: Sendable, Equatable {
     }
 
     /// The URL parts for an object (or, with an empty key, for the bucket).
-    struct Location {
-        var scheme: String
+    package struct Location: Sendable {
+        package var scheme: String
         /// Host with port, as in the `Host` header.
-        var host: String
+        package var host: String
         /// Percent-encoded path, as sent and as signed.
-        var path: String
+        package var path: String
 
-        var base: String { "\(scheme)://\(host)" }
+        package var base: String { "\(scheme)://\(host)" }
     }
 
-    func location(bucket: String, key: String) throws(S3PresignError) -> Location {
+    package func location(bucket: String, key: String) throws(S3PresignError) -> Location {
         try S3Names.validateBucket(bucket)
         let encodedKey = URIEncoding.encode(key, keepSlash: true)
         switch style {

@@ -19,12 +19,6 @@ struct CognitoFixture: Decodable {
     var bob: User
 }
 
-struct StorageFixture: Decodable {
-    var bucket: String
-    var kmsKeyId: String
-    var kmsKeyArn: String
-}
-
 struct HeadResult: Decodable {
     var exists: Bool
     var size: Int?
@@ -51,10 +45,7 @@ struct UploadEndToEndTests {
     let moto = TestServices.moto ?? ""
 
     func fixture<T: Decodable>(_ type: T.Type, _ arguments: [String]) throws -> T {
-        let python = try #require(PythonTools.python)
-        let result = try CommandResult.run([python, PythonTools.script("e2e_fixture.py")] + arguments)
-        try #require(result.status == 0, "e2e_fixture.py \(arguments.first ?? ""): \(result.standardError)")
-        return try JSONDecoder().decode(T.self, from: Data(result.standardOutput.utf8))
+        try E2EFixture.run(type, arguments)
     }
 
     func head(_ bucket: String, _ key: String) throws -> HeadResult {

@@ -10,7 +10,15 @@
     e2e_fixture.py head --endpoint http://127.0.0.1:4566 --bucket NAME --key KEY
         The object's HEAD as JSON: {"exists", "size", "contentType", "metadata", "sse", "kmsKeyId"}.
 
-Every service is on 127.0.0.1 and takes the credentials test/test.
+    e2e_fixture.py iam-user --endpoint http://127.0.0.1:PORT
+        An IAM user allowed s3:* and its access key, in exactly three IAM actions: run it first against a moto_server
+        started with INITIAL_NO_AUTH_ACTION_COUNT=3, after which moto checks every request's signature. Prints
+        {"accessKeyId", "secretAccessKey"}.
+
+    e2e_fixture.py bucket --endpoint URL --bucket NAME --access-key ID --secret-key SECRET
+        Creates a bucket, signed with the given key: prints {"bucket"}.
+
+Every service is on 127.0.0.1 and takes the credentials test/test, unless a key is given.
 """
 
 import argparse
@@ -24,13 +32,13 @@ import botocore.exceptions
 REGION = "eu-west-1"
 
 
-def client(service, endpoint):
+def client(service, endpoint, access_key="test", secret_key="test"):
     return boto3.client(
         service,
         region_name=REGION,
         endpoint_url=endpoint,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         config=botocore.config.Config(retries={"max_attempts": 2}, s3={"addressing_style": "path"}),
     )
 
@@ -79,6 +87,21 @@ def storage(args):
     print(json.dumps({"bucket": args.bucket, "kmsKeyId": key["KeyId"], "kmsKeyArn": key["Arn"]}))
 
 
+def iam_user(args):
+    iam = client("iam", args.endpoint)
+    iam.create_user(UserName="upload-edge-validator")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="upload-edge-validator", PolicyName="s3", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="upload-edge-validator")["AccessKey"]
+    print(json.dumps({"accessKeyId": key["AccessKeyId"], "secretAccessKey": key["SecretAccessKey"]}))
+
+
+def bucket(args):
+    s3 = client("s3", args.endpoint, args.access_key, args.secret_key)
+    s3.create_bucket(Bucket=args.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    print(json.dumps({"bucket": args.bucket}))
+
+
 def head(args):
     s3 = client("s3", args.endpoint)
     try:
@@ -105,15 +128,19 @@ def head(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("cognito", "storage", "head"):
+    for name in ("cognito", "storage", "head", "iam-user", "bucket"):
         command = commands.add_parser(name)
         command.add_argument("--endpoint", required=True)
-        if name in ("storage", "head"):
+        if name in ("storage", "head", "bucket"):
             command.add_argument("--bucket", required=True)
         if name == "head":
             command.add_argument("--key", required=True)
+        if name == "bucket":
+            command.add_argument("--access-key", required=True)
+            command.add_argument("--secret-key", required=True)
     args = parser.parse_args()
-    {"cognito": cognito, "storage": storage, "head": head}[args.command](args)
+    commands = {"cognito": cognito, "storage": storage, "head": head, "iam-user": iam_user, "bucket": bucket}
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ public final class ScriptedRuntimeAPI: Sendable {
             )
         }
 
+        /// Closes the connection without answering: what a client sees as a reset.
+        public static let reset = Reply(status: 0, reason: "")
+
         public static let accepted = Reply(
             status: 202,
             reason: "Accepted",
@@ -204,9 +207,13 @@ public final class ScriptedRuntimeAPI: Sendable {
                 index < script.count
                 ? script[index]
                 : Reply(status: 500, reason: "Internal Server Error", body: Array("script exhausted".utf8))
+            if reply.status == 0 { return }
             var response = "HTTP/1.1 \(reply.status) \(reply.reason)\r\n"
             for (name, value) in reply.headers { response += "\(name): \(value)\r\n" }
-            response += "Content-Length: \(reply.body.count)\r\n\r\n"
+            if !reply.headers.contains(where: { $0.0.lowercased() == "content-length" }) {
+                response += "Content-Length: \(reply.body.count)\r\n"
+            }
+            response += "\r\n"
             let bytes = Array(response.utf8) + reply.body
             var sent = 0
             while sent < bytes.count {
