@@ -171,24 +171,7 @@ public struct PresignHandler: LambdaHandler, Sendable {
     /// variables when `COGNITO_CLIENT_IDS` is set.
     public init(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
         let configuration = try PresignConfiguration(environment: environment)
-        let credentials: AWSCredentials
-        do {
-            credentials = try AWSCredentials(
-                accessKeyID: environment.required(
-                    "AWS_ACCESS_KEY_ID",
-                    "an access key id (Lambda sets it from the role)"
-                ),
-                secretAccessKey: environment.required(
-                    "AWS_SECRET_ACCESS_KEY",
-                    "the secret key (Lambda sets it from the role)"
-                ),
-                sessionToken: environment.string("AWS_SESSION_TOKEN")
-            )
-        } catch let error as ConfigurationError {
-            throw error
-        } catch {
-            throw ConfigurationError("AWS_ACCESS_KEY_ID", "\(error)")
-        }
+        let credentials = try AWSCredentials(environment: environment)
         let verifier =
             environment.string("COGNITO_CLIENT_IDS") == nil
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))

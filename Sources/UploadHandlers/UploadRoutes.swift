@@ -3,7 +3,7 @@ import LambdaRuntime
 import Logging
 
 /// The `route` handler's table: API requests to `presign`, authorizer events to `authorize`, Pre Token Generation
-/// to `pretoken`, anything else to `inspect`.
+/// to `pretoken`, S3 notifications (direct, EventBridge, SNS, SQS) to `object-created`, anything else to `inspect`.
 public enum UploadRoutes {
     /// A router over the upload handlers. A handler whose configuration is missing or wrong does not stop the
     /// others: its events fail with the configuration error (which names the variable), and the rest are served.
@@ -23,11 +23,16 @@ public enum UploadRoutes {
         let pretoken = build("pretoken") { () throws(ConfigurationError) in
             try PreTokenHandler(environment: environment)
         }
+        let objectCreated = build("object-created") { () throws(ConfigurationError) in
+            try ObjectCreatedHandler(environment: environment)
+        }
         return EventRouter(
             routes: [
                 .apiGatewayV2: presign, .functionURL: presign, .apiGatewayV1: presign,
                 .v2Authorizer: authorize, .tokenAuthorizer: authorize, .requestAuthorizer: authorize,
                 .preTokenGenerationV1: pretoken, .preTokenGenerationV2: pretoken,
+                .s3: objectCreated, .s3Test: objectCreated, .eventBridgeS3: objectCreated, .sqs: objectCreated,
+                .sns: objectCreated,
             ],
             fallback: InspectHandler()
         )

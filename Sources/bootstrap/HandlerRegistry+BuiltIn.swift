@@ -14,6 +14,8 @@ extension HandlerRegistry {
         registry.register("presign") { try PresignHandler() }
         registry.register("authorize") { try AuthorizeHandler() }
         registry.register("pretoken") { try PreTokenHandler() }
+        // After the upload: validates each new object, then tags, quarantines or deletes it.
+        registry.register("object-created") { try ObjectCreatedHandler() }
         // One function for every event source: each event goes to the handler for its kind.
         registry.register("route") { UploadRoutes.router(environment: EnvironmentReader()) }
         return registry

@@ -44,7 +44,7 @@ struct BootstrapBinaryTests {
         #expect(post.path == "/2018-06-01/runtime/init/error")
         #expect(post.header("Lambda-Runtime-Function-Error-Type") == "Runtime.HandlerNotFound")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(post.body)) as? [String: Any])
-        let names = #""authorize", "echo", "inspect", "presign", "pretoken", "route""#
+        let names = #""authorize", "echo", "inspect", "object-created", "presign", "pretoken", "route""#
         #expect((object["errorMessage"] as? String)?.contains("set it to one of: " + names) == true)
         // The log says the same, as a JSON line.
         let line = try #require(result.standardError.split(separator: "\n").first)

@@ -1,0 +1,371 @@
+import LambdaCodable
+import LambdaEvents
+import LambdaRuntime
+import Logging
+import S3
+import S3Presigning
+import SigV4
+
+/// What to do with an object that failed validation (`REJECT_ACTION`).
+public enum RejectAction: String, Sendable, CaseIterable {
+    /// Copy to `{QUARANTINE_PREFIX}{key}` with metadata, tags and SSE kept, then delete the original.
+    case quarantine
+    case delete
+    /// Leave it in place, tagged `upload-status=rejected`.
+    case tagOnly = "tag-only"
+}
+
+/// The `object-created` handler's settings: the presigner's rules plus what to do with rejects.
+public struct ObjectCreatedConfiguration: Sendable {
+    public var upload: PresignConfiguration
+    public var rejectAction: RejectAction
+    /// `QUARANTINE_PREFIX` (default `quarantine/`): where rejected objects go. Keys under it are never validated.
+    public var quarantinePrefix: String
+    /// The client's endpoint: the presigner's, but never the accelerate endpoint (no gain inside the region).
+    public var endpoint: S3Endpoint
+
+    public init(upload: PresignConfiguration, rejectAction: RejectAction = .quarantine, quarantinePrefix: String) {
+        self.upload = upload
+        self.rejectAction = rejectAction
+        self.quarantinePrefix = quarantinePrefix
+        var endpoint = upload.endpoint
+        if case .accelerate = endpoint.style { endpoint.style = .virtualHosted }
+        self.endpoint = endpoint
+    }
+
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        let upload = try PresignConfiguration(environment: environment)
+        let action: RejectAction
+        switch environment.string("REJECT_ACTION")?.lowercased() {
+        case nil: action = .quarantine
+        case let text?:
+            guard let parsed = RejectAction(rawValue: text) else {
+                throw ConfigurationError("REJECT_ACTION", "is \"\(text)\"; it must be quarantine, delete or tag-only")
+            }
+            action = parsed
+        }
+        let quarantine = environment.string("QUARANTINE_PREFIX") ?? "quarantine/"
+        guard quarantine.hasSuffix("/"), quarantine != "/", !quarantine.hasPrefix("/") else {
+            throw ConfigurationError(
+                "QUARANTINE_PREFIX",
+                "is \"\(quarantine)\"; it must be a folder such as quarantine/"
+            )
+        }
+        guard !quarantine.hasPrefix(upload.limits.keyPrefix), !upload.limits.keyPrefix.hasPrefix(quarantine) else {
+            throw ConfigurationError(
+                "QUARANTINE_PREFIX",
+                "is \"\(quarantine)\", which overlaps UPLOAD_KEY_PREFIX \"\(upload.limits.keyPrefix)\"; keep them apart"
+            )
+        }
+        self.init(upload: upload, rejectAction: action, quarantinePrefix: quarantine)
+    }
+}
+
+/// Validates every uploaded object after it lands, then tags it clean, or tags it rejected and quarantines or
+/// deletes it.
+///
+/// Takes S3 notifications directly, from EventBridge, through SNS, or through SQS (answering `batchItemFailures`
+/// so only failed messages come back). S3 delivers at least once: processing a record again reaches the same final
+/// state, and an object already moved counts as done. An S3 failure on one record leaves that object untouched and
+/// does not stop the others.
+public struct ObjectCreatedHandler: LambdaHandler {
+    /// The tag that records the outcome, `clean` or `rejected`, and the one with a rejection's reason.
+    public static let statusTag = "upload-status"
+    public static let reasonTag = "upload-reason"
+
+    public let configuration: ObjectCreatedConfiguration
+    public let validation: ObjectValidation
+    private let client: S3Client
+
+    public init(configuration: ObjectCreatedConfiguration, client: S3Client) {
+        self.configuration = configuration
+        self.validation = ObjectValidation(configuration: configuration.upload)
+        self.client = client
+    }
+
+    /// From the environment: the presigner's variables, `REJECT_ACTION`, `QUARANTINE_PREFIX` and the function's
+    /// credentials.
+    public init(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
+        let configuration = try ObjectCreatedConfiguration(environment: environment)
+        let credentials = try AWSCredentials(environment: environment)
+        do {
+            self.init(
+                configuration: configuration,
+                client: try S3Client(credentials: credentials, endpoint: configuration.endpoint)
+            )
+        } catch {
+            throw ConfigurationError("S3_ENDPOINT", "\(error)")
+        }
+    }
+
+    /// One object to validate, from whichever envelope carried it.
+    public struct ObjectRecord: Sendable, Equatable {
+        public var bucket: String
+        /// The key as stored (notification keys arrive URL-encoded and are decoded here).
+        public var key: String
+        public var size: Int64?
+    }
+
+    /// What became of one object.
+    public struct Outcome: Sendable, Equatable, Encodable {
+        public enum Status: String, Sendable, Encodable {
+            case clean, rejected, skipped, gone, failed
+        }
+
+        public var key: String
+        public var status: Status
+        public var reason: String?
+        /// `quarantined`, `deleted`, `tagged`, or nothing.
+        public var action: String?
+        public var size: Int64?
+        public var type: String?
+    }
+
+    public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
+        switch try LambdaEvent.decode(event) {
+        case .sqs(let batch):
+            var failed: [String] = []
+            for message in batch.records {
+                let outcomes = process(messageBody: message.body, context: context)
+                if outcomes.contains(where: { $0.status == .failed }) { failed.append(message.messageId) }
+            }
+            return try LambdaJSONEncoder().encode(SQSBatchResponse(failedMessageIDs: failed))
+        case .sns(let event):
+            var outcomes: [Outcome] = []
+            for record in event.records { outcomes += process(messageBody: record.sns.message, context: context) }
+            return try finish(outcomes)
+        case .s3(let event):
+            return try finish(process(Self.records(of: event), context: context))
+        case .eventBridgeS3(let event):
+            return try finish(process(Self.records(of: event), context: context))
+        case .s3Test(let event):
+            context.logger.info("s3:TestEvent acknowledged", metadata: ["bucket": "\(event.bucket)"])
+            return try finish([])
+        case let other:
+            throw LambdaEventError(
+                .unrecognised,
+                "object-created takes S3, EventBridge, SNS and SQS notifications, not \(other.kind.rawValue) events"
+            )
+        }
+    }
+
+    /// A summary for the invoker; when any record failed, an error naming them so Lambda retries the event.
+    private func finish(_ outcomes: [Outcome]) throws -> [UInt8] {
+        let failed = outcomes.filter { $0.status == .failed }
+        guard failed.isEmpty else { throw ObjectCreatedError(failed: failed) }
+        return try LambdaJSONEncoder().encode(Summary(objects: outcomes))
+    }
+
+    struct Summary: Encodable {
+        var objects: [Outcome]
+    }
+
+    /// The records in an SQS or SNS body: an S3 notification (possibly in an SNS envelope) or an EventBridge event.
+    /// A body that is neither counts as failed, so SQS keeps it and it ends in the dead-letter queue, not lost.
+    private func process(messageBody body: String, context: LambdaContext) -> [Outcome] {
+        let records: [ObjectRecord]
+        do {
+            switch try S3Notification.decode(body, path: "body") {
+            case .records(let event): records = Self.records(of: event)
+            case .test: return []
+            }
+        } catch {
+            if case .eventBridgeS3(let event)? = try? LambdaEvent.decode(Array(body.utf8)) {
+                records = Self.records(of: event)
+            } else {
+                context.logger.error("message is not an S3 notification", metadata: ["error": "\(error)"])
+                return [Outcome(key: "", status: .failed, reason: "undecodable-message")]
+            }
+        }
+        return process(records, context: context)
+    }
+
+    static func records(of event: S3Event) -> [ObjectRecord] {
+        event.records.filter { $0.eventName.isObjectCreated }.map { record in
+            // Notification keys are form-encoded (`+` for a space); an undecodable key is kept as sent and fails
+            // its HEAD, which is reported.
+            ObjectRecord(
+                bucket: record.s3.bucket.name,
+                key: record.s3.object.decodedKey ?? record.s3.object.key,
+                size: record.s3.object.size
+            )
+        }
+    }
+
+    static func records(of event: EventBridgeS3Event) -> [ObjectRecord] {
+        guard event.detailType == "Object Created" else { return [] }
+        // EventBridge keys are not encoded.
+        return [
+            ObjectRecord(bucket: event.detail.bucket.name, key: event.detail.object.key, size: event.detail.object.size)
+        ]
+    }
+
+    private func process(_ records: [ObjectRecord], context: LambdaContext) -> [Outcome] {
+        records.map { record in
+            let started = WallClock.nowMilliseconds()
+            let outcome: Outcome
+            do throws(S3Error) {
+                outcome = try process(record)
+            } catch {
+                outcome = Outcome(key: record.key, status: .failed, reason: "\(error.awsCode)", size: record.size)
+                context.logger.error(
+                    "object-created failed; the object is left as it was",
+                    metadata: ["key": "\(record.key)", "error": "\(error)"]
+                )
+            }
+            var metadata: Logger.Metadata = [
+                "bucket": "\(record.bucket)", "key": "\(record.key)", "outcome": "\(outcome.status.rawValue)",
+                "durationMs": "\(WallClock.nowMilliseconds() - started)",
+            ]
+            if let size = outcome.size { metadata["size"] = "\(size)" }
+            if let type = outcome.type { metadata["type"] = "\(type)" }
+            if let reason = outcome.reason { metadata["reason"] = "\(reason)" }
+            if let action = outcome.action { metadata["action"] = "\(action)" }
+            context.logger.info("object-created", metadata: metadata)
+            return outcome
+        }
+    }
+
+    /// Validates one object and applies the outcome.
+    /// - Throws: `S3Error` when S3 fails; nothing has been changed that a retry would not redo the same way.
+    public func process(_ record: ObjectRecord) throws(S3Error) -> Outcome {
+        let key = record.key
+        if key.hasPrefix(configuration.quarantinePrefix) {
+            return Outcome(key: key, status: .skipped, reason: "quarantine-copy", size: record.size)
+        }
+        guard record.bucket == configuration.upload.bucket else {
+            return Outcome(key: key, status: .skipped, reason: "other-bucket", size: record.size)
+        }
+        let bucket = record.bucket
+        let head: S3ObjectHead
+        do {
+            head = try client.headObject(bucket: bucket, key: key)
+        } catch  where error.code == .noSuchKey {
+            // Already quarantined or deleted by an earlier delivery of this record, or by its owner.
+            return Outcome(key: key, status: .gone, size: record.size)
+        }
+        let type = ObjectValidation.mediaType(head.contentType)
+        let tags = try client.getObjectTagging(bucket: bucket, key: key)
+        if tags[Self.statusTag] == "clean" {
+            return Outcome(key: key, status: .clean, reason: nil, action: nil, size: head.size, type: type)
+        }
+        do {
+            try validation.checkHead(key: key, eventSize: record.size, head: head)
+            let firstBytes = try client.getObject(
+                bucket: bucket,
+                key: key,
+                range: 0...Int64(ContentSniffer.sniffLength - 1)
+            )
+            try validation.checkContent(head: head, firstBytes: firstBytes)
+        } catch let rejection as ObjectValidation.Rejection {
+            let action = try reject(bucket: bucket, key: key, head: head, tags: tags, reason: rejection.reason)
+            return Outcome(
+                key: key,
+                status: .rejected,
+                reason: rejection.reason,
+                action: action,
+                size: head.size,
+                type: type
+            )
+        } catch let error as S3Error {
+            throw error
+        } catch {
+            throw S3Error(.invalidResponse, awsCode: "Unexpected", message: "\(error)")
+        }
+        var clean = tags
+        clean[Self.statusTag] = "clean"
+        clean[Self.reasonTag] = nil
+        try client.putObjectTagging(bucket: bucket, key: key, tags: Self.bounded(clean))
+        return Outcome(key: key, status: .clean, action: "tagged", size: head.size, type: type)
+    }
+
+    /// Tags the object rejected, then applies `REJECT_ACTION`. Each step is safe to repeat: the quarantine copy is
+    /// made only when it does not exist yet, and deleting a deleted key succeeds.
+    private func reject(
+        bucket: String,
+        key: String,
+        head: S3ObjectHead,
+        tags: [String: String],
+        reason: String
+    ) throws(S3Error) -> String {
+        var rejected = tags
+        rejected[Self.statusTag] = "rejected"
+        rejected[Self.reasonTag] = reason
+        if rejected != tags {
+            try client.putObjectTagging(bucket: bucket, key: key, tags: Self.bounded(rejected))
+        }
+        switch configuration.rejectAction {
+        case .tagOnly:
+            return "tagged"
+        case .delete:
+            try client.deleteObject(bucket: bucket, key: key)
+            return "deleted"
+        case .quarantine:
+            let destination = configuration.quarantinePrefix + key
+            let exists: Bool
+            do {
+                _ = try client.headObject(bucket: bucket, key: destination)
+                exists = true
+            } catch  where error.code == .noSuchKey {
+                exists = false
+            }
+            if !exists {
+                // Keep the object's own KMS key; an object that came without SSE-KMS is encrypted with ours.
+                let kmsKey = head.serverSideEncryption == "aws:kms" ? head.kmsKeyID : configuration.upload.kmsKeyID
+                try client.copyObject(
+                    from: (bucket, key),
+                    to: (bucket, destination),
+                    options: .init(kmsKeyID: kmsKey, copyTags: true)
+                )
+            }
+            try client.deleteObject(bucket: bucket, key: key)
+            return "quarantined"
+        }
+    }
+
+    /// S3 allows 10 tags: ours win over the object's own when there are too many.
+    static func bounded(_ tags: [String: String]) -> [String: String] {
+        guard tags.count > 10 else { return tags }
+        var kept = tags.filter { $0.key == statusTag || $0.key == reasonTag }
+        for (name, value) in tags.sorted(by: { $0.key < $1.key }) where kept.count < 10 && kept[name] == nil {
+            kept[name] = value
+        }
+        return kept
+    }
+}
+
+/// Raised after every record of a non-SQS event was tried, when some failed: Lambda then retries the event, and
+/// the records that succeeded come out the same the second time.
+public struct ObjectCreatedError: Error, LambdaReportableError, CustomStringConvertible {
+    public var failed: [ObjectCreatedHandler.Outcome]
+
+    public var errorType: String { "ObjectCreated.Failed" }
+    public var errorMessage: String {
+        let keys = failed.prefix(5).map { "\($0.key) (\($0.reason ?? "error"))" }.joined(separator: ", ")
+        return "\(failed.count) object(s) could not be processed and were left as they were: \(keys)"
+    }
+    public var description: String { errorMessage }
+}
+
+extension AWSCredentials {
+    /// The function's credentials from `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`.
+    init(environment: EnvironmentReader) throws(ConfigurationError) {
+        do {
+            try self.init(
+                accessKeyID: environment.required(
+                    "AWS_ACCESS_KEY_ID",
+                    "an access key id (Lambda sets it from the role)"
+                ),
+                secretAccessKey: environment.required(
+                    "AWS_SECRET_ACCESS_KEY",
+                    "the secret key (Lambda sets it from the role)"
+                ),
+                sessionToken: environment.string("AWS_SESSION_TOKEN")
+            )
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("AWS_ACCESS_KEY_ID", "\(error)")
+        }
+    }
+}
