@@ -85,6 +85,9 @@ public final class CurlHTTPClient {
         // "Expect:" stops curl from waiting for a 100 Continue on larger bodies.
         var lines = headers.map { "\($0.0): \($0.1)" }
         lines.append("Expect:")
+        // libcurl sends a body as a form (application/x-www-form-urlencoded) unless told otherwise: S3 would store
+        // that as the object's type, and a signed request would carry a header it did not sign.
+        if !headers.contains(where: { $0.0.lowercased() == "content-type" }) { lines.append("Content-Type:") }
         let list = HeaderLines(lines)
         ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list.list)
         let sendBody = body ?? []

@@ -183,6 +183,22 @@ public final class S3Client {
         )
     }
 
+    /// Creates a bucket in the client's region (tools, tests and benchmarks).
+    public func createBucket(_ bucket: String) throws(S3Error) {
+        let body = Array(
+            ("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + "<LocationConstraint>\(endpoint.region)</LocationConstraint></CreateBucketConfiguration>").utf8
+        )
+        _ = try send(
+            "PUT",
+            bucket: bucket,
+            key: "",
+            headers: [.init("Content-Type", "application/xml")],
+            body: body,
+            operation: "CreateBucket"
+        )
+    }
+
     /// Deletes an object. Deleting a key that does not exist succeeds, as in S3.
     public func deleteObject(bucket: String, key: String) throws(S3Error) {
         _ = try send("DELETE", bucket: bucket, key: key, operation: "DeleteObject")

@@ -155,6 +155,30 @@ struct S3ClientScriptedTests {
         #expect(request.header("x-amz-content-sha256") != PayloadHashText.empty)
     }
 
+    @Test func putSendsExactlyTheSignedHeadersAndNoFormContentType() throws {
+        let server = try ScriptedRuntimeAPI(script: [.init(status: 200), .init(status: 200)])
+        let (client, _) = try client(server)
+        try client.putObject(bucket: "bucket", key: "a", body: Array("raw".utf8))
+        #expect(server.requests[0].header("content-type") == nil, "libcurl must not label a body as a form")
+        try client.putObject(
+            bucket: "bucket",
+            key: "b",
+            body: Array("raw".utf8),
+            options: .init(contentType: "image/png", metadata: ["owner": "u-1"], kmsKeyID: "arn:k")
+        )
+        let request = server.requests[1]
+        #expect(request.header("content-type") == "image/png")
+        #expect(request.header("x-amz-meta-owner") == "u-1")
+        #expect(request.body == Array("raw".utf8))
+        let signed = request.header("authorization")?.components(separatedBy: "SignedHeaders=").last ?? ""
+        #expect(
+            signed.hasPrefix(
+                "content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-owner;x-amz-server-side-encryption;"
+                    + "x-amz-server-side-encryption-aws-kms-key-id,"
+            )
+        )
+    }
+
     @Test func refusesMoreThanTenTagsBeforeSending() throws {
         let server = try ScriptedRuntimeAPI(script: [])
         let (client, _) = try client(server)
