@@ -2,7 +2,7 @@
 #
 #   make run     install what is missing, build, replay every event in Events/ through the real runtime
 #   make test    install what the tests need, check formatting, run the whole test suite
-#   make bench   build release binaries (with the lean libcurl) and run the runtime and event benchmarks
+#   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -43,6 +43,9 @@ bench: deps test-deps lambda
 	.build/release/upload-edge bench events
 	.build/release/upload-edge bench presign --python $(PYTHON)
 	.build/release/upload-edge bench upload --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
+	Tests/Scripts/services.sh start
+	trap 'Tests/Scripts/services.sh stop' EXIT; \
+		env $$(Tests/Scripts/services.sh env) .build/release/upload-edge bench s3
 
 # The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
 lambda: deps

@@ -128,7 +128,7 @@ let package = Package(
             ]
         ),
         // Benchmarks: runtimes against the emulator, event decoding against JSONDecoder, presigning against botocore,
-        // token verification against jwt-kit.
+        // token verification against jwt-kit, the S3 client against bare libcurl.
         .target(
             name: "Benchmarks",
             dependencies: [
@@ -138,6 +138,9 @@ let package = Package(
                 "S3Presigning",
                 "SigV4",
                 "CognitoAuth",
+                "CurlHTTP",
+                "S3",
+                "UploadHandlers",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -104,6 +104,12 @@ public struct ObjectCreatedHandler: LambdaHandler {
         /// The key as stored (notification keys arrive URL-encoded and are decoded here).
         public var key: String
         public var size: Int64?
+
+        public init(bucket: String, key: String, size: Int64?) {
+            self.bucket = bucket
+            self.key = key
+            self.size = size
+        }
     }
 
     /// What became of one object.
