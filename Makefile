@@ -4,6 +4,9 @@
 #   make test    install what the tests need, check formatting, run the whole test suite
 #   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
+#   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
+#   make lint-template  cfn-lint template.yaml (SAM transform applied)
+#   make build-<Function>  what `sam build` runs for each function of template.yaml (BuildMethod: makefile)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
@@ -13,10 +16,10 @@ PYTHON := $(VENV)/bin/python
 CURL_PREFIX := $(CURDIR)/.build-curl
 LAMBDA_SCRATCH := $(CURDIR)/.build-lambda
 
-BUILD_PACKAGES := libcurl4-openssl-dev pkg-config
+BUILD_PACKAGES := libcurl4-openssl-dev pkg-config patchelf zip unzip
 TEST_PACKAGES := binutils util-linux python3-venv
 
-.PHONY: run test bench lambda deps test-deps format clean
+.PHONY: run test bench lambda package lint-template deps test-deps format clean
 
 run: deps
 	@echo "==> building (debug)"
@@ -29,6 +32,10 @@ test: deps test-deps
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 	@echo "==> building"
 	$(SWIFT) build --build-tests
+	@echo "==> building the deployment package (the chroot tests run it)"
+	deploy/package.sh
+	@echo "==> linting template.yaml"
+	$(VENV)/bin/cfn-lint template.yaml
 	@echo "==> starting the services the tests use"
 	Tests/Scripts/services.sh start
 	@echo "==> running the test suite"
@@ -57,12 +64,28 @@ lambda: deps
 	PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig $(SWIFT) build --scratch-path $(LAMBDA_SCRATCH) \
 		-c release --static-swift-stdlib --product bootstrap
 
+package: deps
+	deploy/package.sh
+
+lint-template: test-deps
+	$(VENV)/bin/cfn-lint template.yaml
+
+# sam build runs `make build-<LogicalId>` with ARTIFACTS_DIR set; every function ships the same zip and picks its
+# handler with _HANDLER.
+SAM_FUNCTIONS := PresignFunction AuthorizeFunction PreTokenFunction ObjectCreatedFunction
+.PHONY: $(addprefix build-,$(SAM_FUNCTIONS))
+$(addprefix build-,$(SAM_FUNCTIONS)): deps
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: sam build sets it" >&2; exit 1; }
+	deploy/package.sh $(CURDIR)/dist
+	mkdir -p "$(ARTIFACTS_DIR)"
+	unzip -o -q $(CURDIR)/dist/upload-edge-lambda.zip -d "$(ARTIFACTS_DIR)"
+
 deps:
 	@$(call apt_install,$(BUILD_PACKAGES))
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
-	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto' 2>/dev/null || \
+	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto, cfnlint, samtranslator' 2>/dev/null || \
 		! cmp -s Tests/Scripts/requirements.txt $(VENV)/.requirements; then \
 		echo "==> creating $(VENV) with the test's Python packages"; \
 		python3 -m venv $(VENV); \
@@ -77,8 +100,10 @@ clean:
 	Tests/Scripts/services.sh stop
 	rm -rf .build $(LAMBDA_SCRATCH) $(CURL_PREFIX) $(VENV) .build-services
 
-# Installs the Debian packages in $(1) that are missing, with one apt-get update first.
+# Installs the Debian packages in $(1) that are missing, with one apt-get update first. Elsewhere (an Amazon Linux
+# build container) it does nothing: install the equivalents with the system's package manager.
 define apt_install
+command -v dpkg >/dev/null || exit 0; \
 missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
 if [ -n "$$missing" ]; then \
 	echo "==> installing Debian packages:$$missing"; \
