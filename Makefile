@@ -53,6 +53,9 @@ bench: deps test-deps lambda
 	Tests/Scripts/services.sh start
 	trap 'Tests/Scripts/services.sh stop' EXIT; \
 		env $$(Tests/Scripts/services.sh env) .build/release/upload-edge bench s3
+	deploy/package.sh
+	@if [ "$$(id -u)" = 0 ]; then .build/release/upload-edge bench package; \
+		else echo "==> skipping bench package: chroot needs root"; fi
 
 # The deployed bootstrap: release, Swift runtime linked in, libcurl built for HTTP(S) only and linked in.
 lambda: deps
