@@ -53,6 +53,10 @@ struct HTTPExchange {
 
     var format: Format
     var method: String
+    /// The request path as the client sent it (percent-encoded), without the query.
+    var path: String
+    /// Path parameters of the route (`{key+}`), decoded by API Gateway.
+    var pathParameters: [String: String]
     /// Header names lowercased.
     var headers: [String: String]
     var body: [UInt8]?
@@ -62,6 +66,8 @@ struct HTTPExchange {
     init(_ request: APIGatewayV2Request) throws(LambdaEventError) {
         format = .v2
         method = request.requestContext.http.method.uppercased()
+        path = request.rawPath
+        pathParameters = request.pathParameters ?? [:]
         headers = Self.lowercased(request.headers)
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
@@ -74,6 +80,8 @@ struct HTTPExchange {
     init(_ request: APIGatewayRequest) throws(LambdaEventError) {
         format = .v1
         method = request.httpMethod.uppercased()
+        path = request.path
+        pathParameters = request.pathParameters ?? [:]
         headers = Self.lowercased(request.headers ?? [:])
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
@@ -171,7 +179,7 @@ struct CORSPolicy: Sendable {
             headers["Access-Control-Allow-Origin"] = origin
         }
         if preflight {
-            headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+            headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             headers["Access-Control-Allow-Headers"] = "authorization, content-type"
             headers["Access-Control-Max-Age"] = "600"
         }

@@ -44,6 +44,15 @@ public struct ObjectCreatedConfiguration: Sendable {
             }
             action = parsed
         }
+        let quarantine = try Self.quarantinePrefix(environment, keyPrefix: upload.limits.keyPrefix)
+        self.init(upload: upload, rejectAction: action, quarantinePrefix: quarantine)
+    }
+
+    /// `QUARANTINE_PREFIX`, checked: a folder, apart from the upload prefix.
+    static func quarantinePrefix(
+        _ environment: EnvironmentReader,
+        keyPrefix: String
+    ) throws(ConfigurationError) -> String {
         let quarantine = environment.string("QUARANTINE_PREFIX") ?? "quarantine/"
         guard quarantine.hasSuffix("/"), quarantine != "/", !quarantine.hasPrefix("/") else {
             throw ConfigurationError(
@@ -51,13 +60,13 @@ public struct ObjectCreatedConfiguration: Sendable {
                 "is \"\(quarantine)\"; it must be a folder such as quarantine/"
             )
         }
-        guard !quarantine.hasPrefix(upload.limits.keyPrefix), !upload.limits.keyPrefix.hasPrefix(quarantine) else {
+        guard !quarantine.hasPrefix(keyPrefix), !keyPrefix.hasPrefix(quarantine) else {
             throw ConfigurationError(
                 "QUARANTINE_PREFIX",
-                "is \"\(quarantine)\", which overlaps UPLOAD_KEY_PREFIX \"\(upload.limits.keyPrefix)\"; keep them apart"
+                "is \"\(quarantine)\", which overlaps UPLOAD_KEY_PREFIX \"\(keyPrefix)\"; keep them apart"
             )
         }
-        self.init(upload: upload, rejectAction: action, quarantinePrefix: quarantine)
+        return quarantine
     }
 }
 

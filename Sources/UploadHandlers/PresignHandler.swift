@@ -2,6 +2,7 @@ import CognitoAuth
 import LambdaCodable
 import LambdaEvents
 import LambdaRuntime
+import S3
 import S3Presigning
 import SigV4
 
@@ -144,6 +145,8 @@ public struct PresignHandler: LambdaHandler, Sendable {
     private let cors: CORSPolicy
     private let clock: @Sendable () -> Int64
     private let makeUUID: @Sendable () -> String
+    /// Reads an upload's validation status for `GET /uploads/{key}`; `nil` answers 501.
+    let statusSource: (any UploadStatusSource)?
 
     /// - Parameters:
     ///   - verifier: Verifies bearer tokens of requests that no authorizer vouched for; `nil` answers those 401.
@@ -153,9 +156,11 @@ public struct PresignHandler: LambdaHandler, Sendable {
         credentials: AWSCredentials,
         verifier: CognitoJWTVerifier? = nil,
         clock: (@Sendable () -> Int64)? = nil,
-        makeUUID: @escaping @Sendable () -> String = UploadKey.randomUUID
+        makeUUID: @escaping @Sendable () -> String = UploadKey.randomUUID,
+        statusSource: (any UploadStatusSource)? = nil
     ) throws(ConfigurationError) {
         self.configuration = configuration
+        self.statusSource = statusSource
         do {
             presigner = try S3Presigner(credentials: credentials, endpoint: configuration.endpoint)
         } catch {
@@ -175,7 +180,30 @@ public struct PresignHandler: LambdaHandler, Sendable {
         let verifier =
             environment.string("COGNITO_CLIENT_IDS") == nil
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
-        try self.init(configuration: configuration, credentials: credentials, verifier: verifier)
+        let statusSource: S3UploadStatusSource
+        do {
+            var endpoint = configuration.endpoint
+            // Reads go to the regional endpoint: acceleration speeds up uploads from afar, not the function's calls.
+            if case .accelerate = endpoint.style { endpoint.style = .virtualHosted }
+            statusSource = S3UploadStatusSource(
+                bucket: configuration.bucket,
+                quarantinePrefix: try ObjectCreatedConfiguration.quarantinePrefix(
+                    environment,
+                    keyPrefix: configuration.limits.keyPrefix
+                ),
+                client: try S3Client(credentials: credentials, endpoint: endpoint)
+            )
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("S3_ENDPOINT", "\(error)")
+        }
+        try self.init(
+            configuration: configuration,
+            credentials: credentials,
+            verifier: verifier,
+            statusSource: statusSource
+        )
     }
 
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -199,6 +227,12 @@ public struct PresignHandler: LambdaHandler, Sendable {
         }
         let corsHeaders = cors.headers(origin: origin, preflight: false)
         do {
+            if exchange.method == "GET" {
+                switch try route(of: exchange) {
+                case .limits: return .json(200, try limits(for: exchange), headers: corsHeaders)
+                case .status(let key): return .json(200, try status(of: key, for: exchange), headers: corsHeaders)
+                }
+            }
             let grant = try grant(for: exchange, context: context)
             return .json(200, grant, headers: corsHeaders)
         } catch {
@@ -214,7 +248,11 @@ public struct PresignHandler: LambdaHandler, Sendable {
 
     func grant(for exchange: HTTPExchange, context: LambdaContext) throws(UploadAPIError) -> UploadGrant {
         guard exchange.method == "POST" else {
-            throw UploadAPIError(405, "MethodNotAllowed", "send POST with a JSON body to ask for an upload")
+            throw UploadAPIError(
+                405,
+                "MethodNotAllowed",
+                "send POST with a JSON body to ask for an upload, or GET /uploads/{key} for one's status"
+            )
         }
         let identity = try self.identity(of: exchange)
         guard UploadKey.isSafeSubject(identity.subject) else {
@@ -324,7 +362,7 @@ public struct PresignHandler: LambdaHandler, Sendable {
         return grant
     }
 
-    private func identity(of exchange: HTTPExchange) throws(UploadAPIError) -> UploadIdentity {
+    func identity(of exchange: HTTPExchange) throws(UploadAPIError) -> UploadIdentity {
         if let identity = exchange.identity { return identity }
         guard let verifier, let token = exchange.bearerToken else {
             throw UploadAPIError(401, "Unauthorized", "sign in: the request carries no verified user")

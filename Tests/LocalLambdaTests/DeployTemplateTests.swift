@@ -127,6 +127,10 @@ struct DeployTemplateTests {
         let paths = try #require(body["paths"] as? [String: Any])
         let post = try #require((paths["/uploads"] as? [String: Any])?["post"] as? [String: Any])
         #expect(text(post["security"]) == #"[{"CognitoJWT":[]}]"#)
+        for path in ["/uploads", "/uploads/{key+}"] {
+            let get = (paths[path] as? [String: Any])?["get"] as? [String: Any]
+            #expect(text(get?["security"]) == #"[{"CognitoJWT":[]}]"#, "GET \(path) needs the authorizer too")
+        }
         let schemes = text((body["components"] as? [String: Any])?["securitySchemes"])
         #expect(schemes.contains(#""type":"jwt""#) && schemes.contains("cognito-idp"))
         #expect(schemes.contains("LambdaVerifier"), "authorize is offered as the alternative")
@@ -156,7 +160,9 @@ struct DeployTemplateTests {
         let presign = text(try resource("PresignFunctionRole", "AWS::IAM::Role")["Policies"])
         #expect(presign.contains(#""Action":"s3:PutObject""#) && presign.contains("/uploads/*"))
         #expect(presign.contains("kms:GenerateDataKey"))
-        #expect(!presign.contains("s3:*") && !presign.contains("s3:DeleteObject"))
+        #expect(
+            !presign.contains("s3:*") && !presign.contains("s3:DeleteObject") && !presign.contains("s3:GetObject\"")
+        )
         let validator = text(try resource("ObjectCreatedFunctionRole", "AWS::IAM::Role")["Policies"])
         for action in ["s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:PutObject", "s3:ListBucket"] {
             #expect(validator.contains(action), "\(action)")

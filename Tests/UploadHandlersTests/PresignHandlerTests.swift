@@ -262,11 +262,13 @@ struct PresignHandlerTests {
         let preflight = try call(try event(nil, method: "OPTIONS", authorizer: false))
         #expect(preflight.status == 204)
         #expect(preflight.headers["Access-Control-Allow-Origin"] == "https://d111111abcdef8.cloudfront.net")
-        #expect(preflight.headers["Access-Control-Allow-Methods"] == "POST, OPTIONS")
+        #expect(preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS")
         #expect(preflight.headers["Access-Control-Allow-Headers"] == "authorization, content-type")
 
-        let get = try call(try event(nil, method: "GET"))
-        #expect(get.status == 405)
+        // GET reads limits and status (UploadStatusTests); anything else is refused.
+        let put = try call(try event(nil, method: "PUT"))
+        #expect(put.status == 405)
+        #expect(put.message.contains("GET /uploads/{key}"))
     }
 
     @Test func corsAnswersOnlyListedOrigins() throws {
