@@ -75,8 +75,9 @@ public struct S3TestEvent: Codable, Sendable, Equatable {
     public var event: String
     public var time: String
     public var bucket: String
-    public var requestId: String
-    public var hostId: String
+    /// S3 sends both; moto's test events leave them out.
+    public var requestId: String?
+    public var hostId: String?
 
     enum CodingKeys: String, CodingKey {
         case service = "Service"
