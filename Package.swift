@@ -127,6 +127,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // upload-edge serve's pieces: an HTTP API emulator (SwiftNIO) with a JWT authorizer in front of the functions,
+        // and an SQS event source mapping. Never linked into bootstrap.
+        .target(
+            name: "LocalServe",
+            dependencies: [
+                "LocalLambda",
+                "CognitoAuth",
+                "CurlHTTP",
+                "SigV4",
+                "LambdaRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Benchmarks: runtimes against the emulator, event decoding against JSONDecoder, presigning against botocore,
         // token verification against jwt-kit, the S3 client against bare libcurl.
         .target(
@@ -153,6 +169,8 @@ let package = Package(
             name: "upload-edge",
             dependencies: [
                 "LocalLambda",
+                "LocalServe",
+                "CognitoAuth",
                 "Benchmarks",
                 "S3Presigning",
                 "SigV4",
@@ -211,6 +229,13 @@ let package = Package(
             dependencies: [
                 "UploadHandlers", "CognitoAuth", "LambdaEvents", "LambdaCodable", "LambdaRuntime", "S3Presigning",
                 "SigV4", "S3", "CurlHTTP", "TestSupport", "bootstrap",
+            ]
+        ),
+        .testTarget(
+            name: "LocalServeTests",
+            dependencies: [
+                "LocalServe", "LocalLambda", "CognitoAuth", "LambdaRuntime", "TestSupport", "bootstrap",
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

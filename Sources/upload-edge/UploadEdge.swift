@@ -5,6 +5,8 @@ struct UploadEdge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "upload-edge",
         abstract: "Develop, replay and benchmark the UploadEdge Lambda functions locally.",
-        subcommands: [EmulateCommand.self, ReplayCommand.self, PresignCommand.self, BenchCommand.self]
+        subcommands: [
+            EmulateCommand.self, ReplayCommand.self, ServeCommand.self, PresignCommand.self, BenchCommand.self,
+        ]
     )
 }

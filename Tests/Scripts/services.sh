@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts and stops the services the tests talk to, on 127.0.0.1 only, with their state under .build-services/:
 #
-#   services.sh start   LocalStack (S3 with strict presigned-URL and POST-policy checks, and KMS) on port 4566,
+#   services.sh start   LocalStack (S3 with strict presigned-URL and POST-policy checks, KMS, SQS) on port 4566,
 #                       and moto_server (Cognito user pools with real RS256 tokens and a JWKS) on port 5000
+#   services.sh start moto   moto_server only (upload-edge serve --s3 moto: S3, SQS and Cognito in one process)
 #   services.sh stop    stops what start started, and nothing else
 #   services.sh env     prints the variables the tests read (UPLOAD_EDGE_LOCALSTACK=…, UPLOAD_EDGE_MOTO=…)
 #
@@ -68,12 +69,12 @@ start_localstack() {
     fi
     rm -rf "$home/localstack-data"
     mkdir -p "$home/localstack-data"
-    step "starting LocalStack (S3, KMS) on 127.0.0.1:$localstack_port"
+    step "starting LocalStack (S3, KMS, SQS) on 127.0.0.1:$localstack_port"
     # OVERRIDE_IN_DOCKER=0 and FILESYSTEM_ROOT keep it out of /var/lib and /tmp/localstack; hypercorn honours
     # the 127.0.0.1 bind; S3_SKIP_SIGNATURE_VALIDATION=0 makes S3 check presigned signatures and POST policies.
     OVERRIDE_IN_DOCKER=0 FILESYSTEM_ROOT="$home/localstack-data" \
         GATEWAY_LISTEN="127.0.0.1:$localstack_port" LOCALSTACK_HOST="127.0.0.1:$localstack_port" \
-        SERVICES=s3,kms EAGER_SERVICE_LOADING=1 GATEWAY_SERVER=hypercorn S3_SKIP_SIGNATURE_VALIDATION=0 \
+        SERVICES=s3,kms,sqs EAGER_SERVICE_LOADING=1 GATEWAY_SERVER=hypercorn S3_SKIP_SIGNATURE_VALIDATION=0 \
         DNS_ADDRESS=0 SKIP_SSL_CERT_DOWNLOAD=1 DISABLE_EVENTS=1 \
         setsid "$venv/bin/python" -m localstack.runtime.main >"$home/localstack.log" 2>&1 &
     echo $! >"$pid_file"
@@ -118,8 +119,11 @@ stop_pid_file() {
 
 case "${1:-}" in
     start)
-        start_localstack
-        start_moto
+        case "${2:-all}" in
+            all) start_localstack; start_moto ;;
+            moto) start_moto ;;
+            *) echo "usage: $0 start [all|moto]" >&2; exit 2 ;;
+        esac
         ;;
     stop)
         stop_pid_file "$home/moto.pid" moto_server

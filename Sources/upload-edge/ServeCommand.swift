@@ -1,0 +1,330 @@
+import ArgumentParser
+import CognitoAuth
+import CurlHTTP
+import Foundation
+import LocalLambda
+import LocalServe
+import NIOPosix
+import SigV4
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "The whole upload flow on this machine: the page, the API, Cognito, S3 and the validator.",
+        discussion: """
+            Starts, on 127.0.0.1 only: LocalStack (S3, SQS, KMS; or moto with --s3 moto) and moto_server (Cognito), with a bucket, a queue \
+            for its ObjectCreated notifications, a user pool, an app client and a dev user; the real bootstrap under \
+            the Runtime API emulator for presign and object-created; an HTTP API emulator serving the page at / and \
+            the API at /api/ behind a JWT authorizer; and an SQS event source mapping that feeds object-created. \
+            Installs what is missing on first use (Python venvs: a few minutes once). Ctrl-C stops everything. \
+            Run it from the project's root.
+            """
+    )
+
+    enum S3Emulator: String, ExpressibleByArgument, CaseIterable {
+        case localstack
+        case moto
+    }
+
+    @Option(
+        help: """
+            The S3 (and SQS, KMS) to run: localstack checks presigned signatures and POST policies strictly; moto             is lighter (no Python 3.13 needed) and checks them less.
+            """
+    )
+    var s3: S3Emulator = .localstack
+
+    @Option(help: "The port of the page and the API.")
+    var port = 8080
+
+    @Option(help: "The largest upload for the dev user, in bytes.")
+    var maxBytes = 10_485_760
+
+    @Option(help: "The bootstrap to run (default: the one built beside upload-edge).")
+    var bootstrap: String?
+
+    @Option(help: "The site directory to serve.")
+    var site = "deploy/site"
+
+    @Flag(help: "Print the runtimes' log lines too.")
+    var verbose = false
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: "Package.swift"),
+            FileManager.default.fileExists(atPath: "Tests/Scripts/services.sh")
+        else {
+            throw ValidationError("run upload-edge serve from the project's root (where Package.swift is)")
+        }
+        guard FileManager.default.fileExists(atPath: site + "/index.html") else {
+            throw ValidationError("\(site)/index.html does not exist; pass the page's directory with --site")
+        }
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+    }
+
+    func run() async throws {
+        let bootstrapPath = try SiblingExecutable.resolve(bootstrap, name: "bootstrap", product: "bootstrap")
+        let origin = "http://127.0.0.1:\(port)"
+        step("checking the Python tools (the first run creates .build-venv: a minute or two)")
+        try shell(["make", "--no-print-directory", "-s", "test-deps"])
+        // Services already running (make test's, say) are used and left running; those started here are stopped.
+        let alreadyRunning =
+            (s3 == .moto || Self.answers("http://127.0.0.1:4566/_localstack/health"))
+            && Self.answers("http://127.0.0.1:5000/moto-api/")
+        if s3 == .moto {
+            step("starting moto_server (S3, SQS, KMS, Cognito)")
+            try shell(["Tests/Scripts/services.sh", "start", "moto"])
+        } else {
+            step("starting LocalStack and moto_server (the first run builds LocalStack's venv: about a minute)")
+            try shell(["Tests/Scripts/services.sh", "start"])
+        }
+        var services = !alreadyRunning
+        func stopServices() {
+            if services {
+                services = false
+                step("stopping LocalStack and moto_server")
+                try? shell(["Tests/Scripts/services.sh", "stop"])
+            }
+        }
+        do {
+            try await serve(bootstrapPath: bootstrapPath, origin: origin)
+        } catch {
+            stopServices()
+            throw error
+        }
+        stopServices()
+    }
+
+    func serve(bootstrapPath: String, origin: String) async throws {
+        let python = FileManager.default.currentDirectoryPath + "/.build-venv/bin/python"
+        let moto = ProcessInfo.processInfo.environment["UPLOAD_EDGE_MOTO"] ?? "http://127.0.0.1:5000"
+        let localStack =
+            s3 == .moto
+            ? moto : ProcessInfo.processInfo.environment["UPLOAD_EDGE_LOCALSTACK"] ?? "http://127.0.0.1:4566"
+        step("creating the bucket, queue, KMS key, user pool and dev user")
+        let setupOutput = try capture([
+            python, "deploy/local/setup.py", "--s3", localStack, "--cognito", moto, "--origin", origin,
+        ])
+        guard let setup = try JSONSerialization.jsonObject(with: Data(setupOutput.utf8)) as? [String: String] else {
+            throw ValidationError("deploy/local/setup.py printed no JSON: \(setupOutput.prefix(300))")
+        }
+        func value(_ name: String) -> String { setup[name] ?? "" }
+
+        var environment: [String: String] = [
+            "AWS_REGION": value("region"), "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+            "UPLOAD_BUCKET": value("bucket"), "UPLOAD_KMS_KEY_ID": value("kmsKeyArn"),
+            "UPLOAD_MAX_BYTES": String(maxBytes), "S3_ENDPOINT": localStack, "CORS_ALLOW_ORIGIN": origin,
+            "COGNITO_USER_POOL_ID": value("userPoolId"), "COGNITO_CLIENT_IDS": value("clientId"),
+            "COGNITO_ISSUER": value("issuer"), "COGNITO_JWKS_URL": value("jwksURL"),
+            "AWS_LAMBDA_LOG_FORMAT": "JSON", "REJECT_ACTION": "quarantine",
+        ]
+        if s3 == .moto {
+            // moto does not apply SSE from a POST form's fields, so with it uploads go unencrypted and the
+            // validator does not ask for SSE-KMS.
+            environment["UPLOAD_KMS_KEY_ID"] = nil
+        }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        func runtime(_ handler: String) async throws -> RuntimeAPIEmulator {
+            var configuration = EmulatorConfiguration()
+            configuration.port = 0
+            configuration.timeoutSeconds = 30
+            configuration.functionName = "upload-edge-\(handler)"
+            configuration.region = value("region")
+            let emulator = RuntimeAPIEmulator(
+                configuration: configuration,
+                command: RuntimeCommand(
+                    arguments: [bootstrapPath],
+                    environment: environment.merging(["_HANDLER": handler]) { $1 },
+                    output: verbose ? .inherit : .discard
+                ),
+                eventLoop: group.next()
+            )
+            try await emulator.start()
+            return emulator
+        }
+        step("starting presign and object-created (the real bootstrap, under the Runtime API emulator)")
+        let presign = try await runtime("presign")
+        let objectCreated = try await runtime("object-created")
+        let verifier = CognitoJWTVerifier(
+            configuration: CognitoVerifierConfiguration(
+                issuer: value("issuer"),
+                jwksURL: value("jwksURL"),
+                clientIDs: [value("clientId")],
+                tokenUse: .any
+            )
+        )
+        let gateway = HTTPAPIGateway(
+            siteDirectory: site,
+            pageConfiguration: [
+                "region": value("region"), "userPoolId": value("userPoolId"), "clientId": value("clientId"),
+                "cognitoEndpoint": "/cognito", "apiBase": "/api",
+            ],
+            cognitoEndpoint: moto,
+            verifier: verifier,
+            presign: presign
+        )
+        let server: HTTPAPIServer
+        do {
+            server = try await HTTPAPIServer(gateway: gateway, port: port, group: group)
+        } catch {
+            throw ValidationError("cannot listen on 127.0.0.1:\(port): \(error); pick another with --port")
+        }
+        let mapping = try SQSEventSourceMapping(
+            endpoint: localStack,
+            queueURL: value("queueUrl"),
+            queueARN: value("queueArn"),
+            region: value("region"),
+            credentials: try AWSCredentials(accessKeyID: "test", secretAccessKey: "test"),
+            function: objectCreated,
+            log: { line in FileHandle.standardError.write(Data("    \(line)\n".utf8)) }
+        )
+        mapping.start()
+
+        // Written straight to the descriptor, unbuffered: scripts wait for these lines.
+        FileHandle.standardOutput.write(
+            Data(
+                """
+
+                UploadEdge is running on this machine. Open:
+
+                    \(origin)/
+
+                Sign in as:   \(value("username"))
+                Password:     \(value("password"))
+
+                Stand-ins: \(s3 == .moto ? "moto" : "LocalStack") S3 \(localStack) (bucket \(value("bucket"))), SQS queue \(value("queueUrl")),
+                moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads.
+                Press Ctrl-C to stop everything.
+
+                """.utf8
+            )
+        )
+
+        await waitForInterrupt()
+        step("shutting down")
+        mapping.stop()
+        await server.close()
+        await presign.shutdown()
+        await objectCreated.shutdown()
+        try? await group.shutdownGracefully()
+    }
+
+    static func answers(_ url: String) -> Bool {
+        guard let client = try? CurlHTTPClient() else { return false }
+        return (try? client.send("GET", url, timeoutMilliseconds: 1_000))?.status == 200
+    }
+
+    func step(_ text: String) {
+        FileHandle.standardError.write(Data("==> \(text)\n".utf8))
+    }
+
+    /// Runs a command with the terminal as its output.
+    func shell(_ arguments: [String]) throws {
+        let (status, _) = try Subprocess.run(arguments, capture: false)
+        guard status == 0 else {
+            throw ValidationError("\(arguments.joined(separator: " ")) failed with status \(status)")
+        }
+    }
+
+    /// Runs a command and returns its standard output; its standard error goes to the terminal.
+    func capture(_ arguments: [String]) throws -> String {
+        let (status, output) = try Subprocess.run(arguments, capture: true)
+        guard status == 0 else {
+            throw ValidationError("\(arguments.prefix(2).joined(separator: " ")) failed with status \(status)")
+        }
+        return output
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    func waitForInterrupt() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = OnceFlag()
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    if once.claim() { continuation.resume() }
+                }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+    }
+}
+
+/// True once.
+final class OnceFlag: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var done = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { done = true }
+            return !done
+        }
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
+}
+
+/// posix_spawn and waitpid: Foundation's Process does not notice its child's exit inside an async command on Linux,
+/// and would wait forever.
+enum Subprocess {
+    static func run(_ arguments: [String], capture: Bool) throws -> (status: Int32, output: String) {
+        var pipe: [Int32] = [-1, -1]
+        if capture {
+            guard Glibc.pipe(&pipe) == 0 else { throw ValidationError("pipe(2) failed") }
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if capture {
+            posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+            posix_spawn_file_actions_addclose(&actions, pipe[0])
+            posix_spawn_file_actions_addclose(&actions, pipe[1])
+        }
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        // The child starts with no signal blocked and default handlers: threads of libdispatch block signals, and a
+        // service started with SIGTERM blocked would ignore services.sh stop.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        if capture { close(pipe[1]) }
+        guard spawned == 0 else {
+            if capture { close(pipe[0]) }
+            throw ValidationError("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
+        }
+        var output: [UInt8] = []
+        if capture {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(pipe[0], &buffer, buffer.count)
+                if count <= 0 { break }
+                output += buffer[0..<count]
+            }
+            close(pipe[0])
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = (status & 0x7f) == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
+    }
+}
