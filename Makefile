@@ -1,7 +1,8 @@
 # UploadEdge: build, replay, test and benchmark.
 #
 #   make run     install what is missing, build, replay every event in Events/ through the real runtime
-#   make test    install what the tests need, check formatting, run the whole test suite
+#   make test    install what the tests need, check formatting, run the whole test suite and the browser test
+#   make serve   the whole upload flow on this machine: open the printed URL (upload-edge serve)
 #   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 #   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
@@ -17,9 +18,9 @@ CURL_PREFIX := $(CURDIR)/.build-curl
 LAMBDA_SCRATCH := $(CURDIR)/.build-lambda
 
 BUILD_PACKAGES := libcurl4-openssl-dev pkg-config patchelf zip unzip
-TEST_PACKAGES := binutils util-linux python3-venv
+TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver
 
-.PHONY: run test bench lambda package lint-template deps test-deps format clean
+.PHONY: run test serve bench lambda package lint-template deps test-deps format clean
 
 run: deps
 	@echo "==> building (debug)"
@@ -40,7 +41,14 @@ test: deps test-deps
 	Tests/Scripts/services.sh start
 	@echo "==> running the test suite"
 	trap 'Tests/Scripts/services.sh stop' EXIT; \
-		env UPLOAD_EDGE_PYTHON=$(PYTHON) $$(Tests/Scripts/services.sh env) $(SWIFT) test
+		env UPLOAD_EDGE_PYTHON=$(PYTHON) $$(Tests/Scripts/services.sh env) $(SWIFT) test; \
+		echo "==> the upload page in headless Chromium, against upload-edge serve"; \
+		$(PYTHON) Tests/Browser/upload_page_test.py --upload-edge .build/debug/upload-edge \
+			--screenshot .build/upload-page.png
+
+serve: deps
+	$(SWIFT) build
+	.build/debug/upload-edge serve
 
 bench: deps test-deps lambda
 	@echo "==> building upload-edge and the raw C client (release)"
@@ -88,7 +96,7 @@ deps:
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
-	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto, cfnlint, samtranslator' 2>/dev/null || \
+	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto, cfnlint, samtranslator, selenium' 2>/dev/null || \
 		! cmp -s Tests/Scripts/requirements.txt $(VENV)/.requirements; then \
 		echo "==> creating $(VENV) with the test's Python packages"; \
 		python3 -m venv $(VENV); \
