@@ -137,7 +137,6 @@ let package = Package(
                 "CurlHTTP",
                 "SigV4",
                 "LambdaRuntime",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

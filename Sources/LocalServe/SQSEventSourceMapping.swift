@@ -1,4 +1,3 @@
-import Crypto
 import CurlHTTP
 import Foundation
 import LambdaRuntime
@@ -123,7 +122,6 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
             throw SetupError("bad SQS endpoint \(endpoint)")
         }
         let authority = url.port.map { "\(host):\($0)" } ?? host
-        let digest = SHA256Hex.of(body)
         let request = SigningRequest(
             method: "POST",
             path: "/",
@@ -134,7 +132,7 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
         )
         let signed = try signer.signHeaders(
             request,
-            payload: .sha256Hex(digest),
+            payload: .sha256(of: body),
             at: .now(),
             addContentSHA256Header: false
         )
@@ -156,14 +154,4 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
 public struct SetupError: Error, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// The lowercase hex SHA-256 of a body, for SigV4's payload hash.
-enum SHA256Hex {
-    static func of(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
-    }
 }

@@ -127,7 +127,7 @@ public final class S3Client {
                     message: "tag \"\(name.prefix(40))\": keys are 1 to 128 characters, values up to 256"
                 )
             }
-            xml += "<Tag><Key>\(XMLElement.escape(name))</Key><Value>\(XMLElement.escape(value))</Value></Tag>"
+            xml += "<Tag><Key>\(S3Presigner.escapeXML(name))</Key><Value>\(S3Presigner.escapeXML(value))</Value></Tag>"
         }
         xml += "</TagSet></Tagging>"
         let body = Array(xml.utf8)
@@ -264,8 +264,7 @@ public final class S3Client {
         }
         var request = SigningRequest(method: method, path: location.path, query: query, headers: headers)
         request.headers.insert(.init("Host", location.host), at: 0)
-        let payload: PayloadHash =
-            body.isEmpty ? .emptyBody : .sha256Hex(Self.hex(Array(SHA256.hash(data: body))))
+        let payload = PayloadHash.sha256(of: body)
         let signed: SigV4Signer.SignedRequest
         do {
             signed = try signer.signHeaders(request, payload: payload, at: now(), addContentSHA256Header: true)
@@ -338,16 +337,5 @@ public final class S3Client {
         } catch {
             throw S3Error(.invalidResponse, awsCode: "MalformedXML", message: "\(operation): \(error)")
         }
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

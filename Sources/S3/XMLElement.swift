@@ -206,22 +206,3 @@ package struct XMLElement: Sendable, Equatable {
         }
     }
 }
-
-extension XMLElement {
-    /// `text` with the five characters XML reserves escaped, for building request bodies.
-    package static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-}

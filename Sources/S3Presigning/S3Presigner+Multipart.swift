@@ -121,7 +121,8 @@ extension S3Presigner {
         }.joined()
     }
 
-    static func escapeXML(_ text: String) -> String {
+    /// `text` with the five characters XML reserves escaped, for request bodies (the S3 client's too).
+    package static func escapeXML(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

@@ -1,3 +1,5 @@
+import Crypto
+
 /// A request as SigV4 sees it: method, path, query and headers.
 public struct SigningRequest: Sendable, Equatable {
     public var method: String
@@ -69,5 +71,12 @@ public enum PayloadHash: Sendable, Equatable {
         case .unsigned: "UNSIGNED-PAYLOAD"
         case .sha256Hex(let hex): hex
         }
+    }
+}
+
+extension PayloadHash {
+    /// The SHA-256 of a body that is signed with the request (`.emptyBody` for none).
+    public static func sha256(of body: [UInt8]) -> PayloadHash {
+        body.isEmpty ? .emptyBody : .sha256Hex(Hex.string(SHA256.hash(data: body)))
     }
 }

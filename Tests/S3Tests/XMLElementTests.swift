@@ -1,3 +1,4 @@
+import S3Presigning
 import Testing
 
 @testable import S3
@@ -49,6 +50,6 @@ struct XMLElementTests {
     }
 
     @Test func escapesTextForRequestBodies() {
-        #expect(XMLElement.escape(#"a&b<c>"d'e"#) == "a&amp;b&lt;c&gt;&quot;d&apos;e")
+        #expect(S3Presigner.escapeXML(#"a&b<c>"d'e"#) == "a&amp;b&lt;c&gt;&quot;d&apos;e")
     }
 }
