@@ -214,7 +214,7 @@ let package = Package(
         ),
         .testTarget(
             name: "S3Tests",
-            dependencies: ["S3", "S3Presigning", "SigV4", "CurlHTTP", "LambdaRuntime", "TestSupport"]
+            dependencies: ["S3", "S3Presigning", "SigV4", "CurlHTTP", "LambdaRuntime", "LocalLambda", "TestSupport"]
         ),
         .testTarget(
             name: "CognitoAuthTests",

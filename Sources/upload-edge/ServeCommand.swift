@@ -107,7 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
         let setupOutput = try capture([
             python, "deploy/local/setup.py", "--s3", localStack, "--cognito", moto, "--origin", origin,
         ])
-        guard let setup = try JSONSerialization.jsonObject(with: Data(setupOutput.utf8)) as? [String: String] else {
+        // The JSON is the last line; warnings on standard error come before it.
+        let json = setupOutput.split(separator: "\n").last { $0.hasPrefix("{") } ?? ""
+        guard let setup = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] else {
             throw ValidationError("deploy/local/setup.py printed no JSON: \(setupOutput.prefix(300))")
         }
         func value(_ name: String) -> String { setup[name] ?? "" }
@@ -222,19 +224,40 @@ struct ServeCommand: AsyncParsableCommand {
 
     /// Runs a command with the terminal as its output.
     func shell(_ arguments: [String]) throws {
-        let (status, _) = try Subprocess.run(arguments, capture: false)
-        guard status == 0 else {
-            throw ValidationError("\(arguments.joined(separator: " ")) failed with status \(status)")
+        let child = try ChildProcess.spawn(
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment,
+            output: .inherit
+        )
+        let end = child.waitForTermination()
+        guard end == .exited(0) else {
+            throw ValidationError("\(arguments.joined(separator: " ")) failed: \(end)")
         }
     }
 
-    /// Runs a command and returns its standard output; its standard error goes to the terminal.
+    /// Runs a command and returns what it printed (standard output and error together).
     func capture(_ arguments: [String]) throws -> String {
-        let (status, output) = try Subprocess.run(arguments, capture: true)
-        guard status == 0 else {
-            throw ValidationError("\(arguments.prefix(2).joined(separator: " ")) failed with status \(status)")
+        let child = try ChildProcess.spawn(
+            arguments: arguments,
+            environment: ProcessInfo.processInfo.environment,
+            output: .pipe
+        )
+        var output: [UInt8] = []
+        if let descriptor = child.outputDescriptor {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = read(descriptor, &buffer, buffer.count)
+                if count <= 0 { break }
+                output += buffer[0..<count]
+            }
+            close(descriptor)
         }
-        return output
+        let text = String(decoding: output, as: UTF8.self)
+        let end = child.waitForTermination()
+        guard end == .exited(0) else {
+            throw ValidationError("\(arguments.prefix(2).joined(separator: " ")) failed: \(end)\n\(text)")
+        }
+        return text
     }
 
     /// Returns on SIGINT or SIGTERM.
@@ -272,59 +295,4 @@ final class OnceFlag: @unchecked Sendable {  // guarded by `lock`
 enum SignalSources {
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
     static func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
-}
-
-/// posix_spawn and waitpid: Foundation's Process does not notice its child's exit inside an async command on Linux,
-/// and would wait forever.
-enum Subprocess {
-    static func run(_ arguments: [String], capture: Bool) throws -> (status: Int32, output: String) {
-        var pipe: [Int32] = [-1, -1]
-        if capture {
-            guard Glibc.pipe(&pipe) == 0 else { throw ValidationError("pipe(2) failed") }
-        }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if capture {
-            posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
-            posix_spawn_file_actions_addclose(&actions, pipe[0])
-            posix_spawn_file_actions_addclose(&actions, pipe[1])
-        }
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        // The child starts with no signal blocked and default handlers: threads of libdispatch block signals, and a
-        // service started with SIGTERM blocked would ignore services.sh stop.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
-        if capture { close(pipe[1]) }
-        guard spawned == 0 else {
-            if capture { close(pipe[0]) }
-            throw ValidationError("cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
-        }
-        var output: [UInt8] = []
-        if capture {
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = read(pipe[0], &buffer, buffer.count)
-                if count <= 0 { break }
-                output += buffer[0..<count]
-            }
-            close(pipe[0])
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = (status & 0x7f) == 0
-        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), String(decoding: output, as: UTF8.self))
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LocalLambda
 import S3Presigning
 import SigV4
 import TestSupport
@@ -112,23 +113,19 @@ struct MotoIAMServer: Sendable {
         let port = try Self.freePort()
         let python = try #require(PythonTools.python)
         let server = (python as NSString).deletingLastPathComponent + "/moto_server"
-        // Started in the background by Python, which closes every inherited descriptor (a child holding the
-        // capture pipe would block the call) and prints the pid. The user, its policy and its key are the three
-        // unauthenticated actions; every later one is checked.
-        let launcher = """
-            import subprocess, sys
-            p = subprocess.Popen(sys.argv[1:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, close_fds=True, start_new_session=True)
-            print(p.pid)
-            """
-        let started = try CommandResult.run(
-            [python, "-c", launcher, server, "-H", "127.0.0.1", "-p", String(port)],
-            environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"]
+        // The user, its policy and its key are the three unauthenticated actions; every later one is checked.
+        var environment = ProcessInfo.processInfo.environment
+        environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
+        let child = try ChildProcess.spawn(
+            arguments: [server, "-H", "127.0.0.1", "-p", String(port)],
+            environment: environment,
+            output: .discard
         )
-        let pid = try #require(pid_t(started.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = child.pid
         motoServerPID = pid
         atexit {
-            if motoServerPID > 0 { kill(motoServerPID, SIGKILL) }
+            // Its own process group, so the whole of it goes.
+            if motoServerPID > 0 { kill(-motoServerPID, SIGKILL) }
         }
         endpoint = "http://127.0.0.1:\(port)"
         try Self.waitForListener(port: port)
