@@ -1,5 +1,7 @@
 import CognitoAuth
 import CurlHTTP
+// Full Foundation (JSONSerialization, FileManager, URL) is fine here: LocalServe belongs to upload-edge serve and is
+// never linked into bootstrap (see Package.swift; BootstrapBinaryTests fails if bootstrap links Foundation).
 import Foundation
 import LambdaRuntime
 import LocalLambda

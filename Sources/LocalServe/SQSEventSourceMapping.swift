@@ -1,4 +1,6 @@
 import CurlHTTP
+// Full Foundation (JSONSerialization, FileManager, URL) is fine here: LocalServe belongs to upload-edge serve and is
+// never linked into bootstrap (see Package.swift; BootstrapBinaryTests fails if bootstrap links Foundation).
 import Foundation
 import LambdaRuntime
 import LocalLambda
