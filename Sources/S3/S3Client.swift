@@ -281,7 +281,7 @@ public final class S3Client {
         return PreparedRequest(method: method, url: url, headers: Array(wire))
     }
 
-    private func send(
+    func send(
         _ method: String,
         bucket: String,
         key: String,
@@ -325,13 +325,16 @@ public final class S3Client {
         }
     }
 
-    /// A copy can fail after S3 has sent `200`: the error is then the body, and is treated as a 500.
+    /// A copy or a multipart completion can fail after S3 has sent `200`: the error is then the body, and is treated
+    /// as a 500.
     private static func isErrorIn200(_ response: CurlHTTPClient.Response, operation: String) -> Bool {
-        guard operation == "CopyObject", !response.body.isEmpty else { return false }
+        guard operation == "CopyObject" || operation == "CompleteMultipartUpload", !response.body.isEmpty else {
+            return false
+        }
         return (try? XMLElement.parse(response.body))?.name == "Error"
     }
 
-    private static func parse(_ body: [UInt8], operation: String) throws(S3Error) -> XMLElement {
+    static func parse(_ body: [UInt8], operation: String) throws(S3Error) -> XMLElement {
         do {
             return try XMLElement.parse(body)
         } catch {

@@ -4,6 +4,8 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: Sendable, Equatable {
         case noSuchKey
         case noSuchBucket
+        /// The multipart upload does not exist: completed, aborted, expired, or never started.
+        case noSuchUpload
         case accessDenied
         case slowDown
         case preconditionFailed
@@ -102,6 +104,7 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         switch awsCode {
         case "NoSuchKey": .noSuchKey
         case "NoSuchBucket": .noSuchBucket
+        case "NoSuchUpload": .noSuchUpload
         case "AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId", "ExpiredToken": .accessDenied
         case "SlowDown": .slowDown
         case "PreconditionFailed": .preconditionFailed

@@ -42,12 +42,20 @@ extension S3Presigner {
     }
 
     /// A presigned `PUT /{key}?partNumber={n}&uploadId={id}` for one part.
-    /// - Throws: `S3PresignError.invalidCondition` for a part number outside 1...10,000 or an empty upload id.
+    ///
+    /// - Parameters:
+    ///   - contentLength: Signs `Content-Length`: S3 refuses a part of any other size.
+    ///   - checksumSHA256: Signs `x-amz-checksum-sha256` (base64): S3 refuses a part whose bytes hash otherwise
+    ///     (`BadDigest`).
+    /// - Throws: `S3PresignError.invalidCondition` for a part number outside 1...10,000, an empty upload id or a
+    ///   negative length.
     public func presignUploadPart(
         bucket: String,
         key: String,
         uploadID: String,
         partNumber: Int,
+        contentLength: Int64? = nil,
+        checksumSHA256: String? = nil,
         expires: Int,
         at time: SigningTime
     ) throws(S3PresignError) -> PresignedURL {
@@ -58,12 +66,20 @@ extension S3Presigner {
             )
         }
         guard !uploadID.isEmpty else { throw S3PresignError(.invalidCondition, "the upload id is empty") }
+        var headers: [SigningRequest.Header] = []
+        if let contentLength {
+            guard contentLength >= 0 else {
+                throw S3PresignError(.invalidCondition, "Content-Length \(contentLength) is negative")
+            }
+            headers.append(.init("Content-Length", String(contentLength)))
+        }
+        if let checksumSHA256 { headers.append(.init("x-amz-checksum-sha256", checksumSHA256)) }
         return try presign(
             method: "PUT",
             bucket: bucket,
             key: key,
             query: [.init("partNumber", String(partNumber)), .init("uploadId", uploadID)],
-            headers: [],
+            headers: headers,
             expires: expires,
             at: time
         )
