@@ -107,6 +107,7 @@ let package = Package(
                 "LambdaRuntime",
                 "S3Presigning",
                 "SigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

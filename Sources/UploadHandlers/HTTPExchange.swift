@@ -57,6 +57,8 @@ struct HTTPExchange {
     var path: String
     /// Path parameters of the route (`{key+}`), decoded by API Gateway.
     var pathParameters: [String: String]
+    /// Query parameters, decoded by API Gateway (the last value of a repeated name).
+    var query: [String: String]
     /// Header names lowercased.
     var headers: [String: String]
     var body: [UInt8]?
@@ -68,6 +70,7 @@ struct HTTPExchange {
         method = request.requestContext.http.method.uppercased()
         path = request.rawPath
         pathParameters = request.pathParameters ?? [:]
+        query = request.queryStringParameters ?? [:]
         headers = Self.lowercased(request.headers)
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
@@ -82,6 +85,7 @@ struct HTTPExchange {
         method = request.httpMethod.uppercased()
         path = request.path
         pathParameters = request.pathParameters ?? [:]
+        query = request.queryStringParameters ?? [:]
         headers = Self.lowercased(request.headers ?? [:])
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
@@ -179,7 +183,7 @@ struct CORSPolicy: Sendable {
             headers["Access-Control-Allow-Origin"] = origin
         }
         if preflight {
-            headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
             headers["Access-Control-Allow-Headers"] = "authorization, content-type"
             headers["Access-Control-Max-Age"] = "600"
         }

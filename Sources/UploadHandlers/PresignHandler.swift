@@ -11,6 +11,8 @@ public struct UploadRequest: Sendable, Equatable {
     public enum Method: String, Sendable {
         case post = "POST"
         case put = "PUT"
+        /// In parts: `POST /uploads/multipart/parts` signs them, `…/complete` assembles the object.
+        case multipart = "MULTIPART"
     }
 
     public var filename: String
@@ -63,7 +65,8 @@ public struct UploadRequest: Sendable, Equatable {
         switch try string("method", required: false)?.uppercased() {
         case nil, "POST": method = .post
         case "PUT": method = .put
-        case let other?: throw .badRequest("method \"\(other.prefix(20))\" is not POST or PUT")
+        case "MULTIPART": method = .multipart
+        case let other?: throw .badRequest("method \"\(other.prefix(20))\" is not POST, PUT or MULTIPART")
         }
         let checksum = try string("checksumSHA256", required: false)
         if let checksum {
@@ -73,7 +76,10 @@ public struct UploadRequest: Sendable, Equatable {
                 throw .badRequest("checksumSHA256 must be the base64 (not hex) of the file's 32-byte SHA-256")
             }
             guard method == .put else {
-                throw .badRequest("checksumSHA256 is only signed into PUT uploads; send method PUT, or leave it out")
+                throw .badRequest(
+                    "checksumSHA256 is only signed into PUT uploads (a MULTIPART upload sends one per part); "
+                        + "send method PUT, or leave it out"
+                )
             }
         }
         return UploadRequest(
@@ -140,13 +146,19 @@ public struct UploadGrant: Sendable, Equatable, Encodable {
 /// bearer token itself (a Function URL behind CloudFront). Everything else about the key is the server's choice.
 public struct PresignHandler: LambdaHandler, Sendable {
     public let configuration: PresignConfiguration
-    private let presigner: S3Presigner
+    let presigner: S3Presigner
     private let verifier: CognitoJWTVerifier?
     private let cors: CORSPolicy
-    private let clock: @Sendable () -> Int64
+    let clock: @Sendable () -> Int64
     private let makeUUID: @Sendable () -> String
     /// Reads an upload's validation status for `GET /uploads/{key}`; `nil` answers 501.
     let statusSource: (any UploadStatusSource)?
+    /// Seals multipart sessions; `nil` (no `UPLOAD_SESSION_KEY`) answers multipart requests 501.
+    let sessionSealer: UploadSessionSealer?
+    /// Creates, lists, completes and aborts multipart uploads; `nil` answers multipart requests 501.
+    let multipartStore: (any MultipartStore)?
+    /// The scheme and authority of the URLs the presigner makes, which `UPLOAD_PUBLIC_ENDPOINT` replaces.
+    private let originBase: String
 
     /// - Parameters:
     ///   - verifier: Verifies bearer tokens of requests that no authorizer vouched for; `nil` answers those 401.
@@ -157,12 +169,17 @@ public struct PresignHandler: LambdaHandler, Sendable {
         verifier: CognitoJWTVerifier? = nil,
         clock: (@Sendable () -> Int64)? = nil,
         makeUUID: @escaping @Sendable () -> String = UploadKey.randomUUID,
-        statusSource: (any UploadStatusSource)? = nil
+        statusSource: (any UploadStatusSource)? = nil,
+        sessionSealer: UploadSessionSealer? = nil,
+        multipartStore: (any MultipartStore)? = nil
     ) throws(ConfigurationError) {
         self.configuration = configuration
         self.statusSource = statusSource
+        self.sessionSealer = sessionSealer
+        self.multipartStore = multipartStore
         do {
             presigner = try S3Presigner(credentials: credentials, endpoint: configuration.endpoint)
+            originBase = try configuration.endpoint.location(bucket: configuration.bucket, key: "").base
         } catch {
             throw ConfigurationError("AWS_REGION", error.message)
         }
@@ -181,17 +198,19 @@ public struct PresignHandler: LambdaHandler, Sendable {
             environment.string("COGNITO_CLIENT_IDS") == nil
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
         let statusSource: S3UploadStatusSource
+        let client: S3Client
         do {
             var endpoint = configuration.endpoint
-            // Reads go to the regional endpoint: acceleration speeds up uploads from afar, not the function's calls.
+            // The function's own calls go to the regional endpoint: acceleration speeds up uploads from afar.
             if case .accelerate = endpoint.style { endpoint.style = .virtualHosted }
+            client = try S3Client(credentials: credentials, endpoint: endpoint)
             statusSource = S3UploadStatusSource(
                 bucket: configuration.bucket,
                 quarantinePrefix: try ObjectCreatedConfiguration.quarantinePrefix(
                     environment,
                     keyPrefix: configuration.limits.keyPrefix
                 ),
-                client: try S3Client(credentials: credentials, endpoint: endpoint)
+                client: client
             )
         } catch let error as ConfigurationError {
             throw error
@@ -202,7 +221,13 @@ public struct PresignHandler: LambdaHandler, Sendable {
             configuration: configuration,
             credentials: credentials,
             verifier: verifier,
-            statusSource: statusSource
+            statusSource: statusSource,
+            sessionSealer: try UploadSessionSealer(environment: environment),
+            multipartStore: S3MultipartStore(
+                bucket: configuration.bucket,
+                kmsKeyID: configuration.kmsKeyID,
+                client: client
+            )
         )
     }
 
@@ -227,14 +252,27 @@ public struct PresignHandler: LambdaHandler, Sendable {
         }
         let corsHeaders = cors.headers(origin: origin, preflight: false)
         do {
-            if exchange.method == "GET" {
-                switch try route(of: exchange) {
-                case .limits: return .json(200, try limits(for: exchange), headers: corsHeaders)
-                case .status(let key): return .json(200, try status(of: key, for: exchange), headers: corsHeaders)
+            switch try route(of: exchange) {
+            case .limits: return .json(200, try limits(for: exchange), headers: corsHeaders)
+            case .status(let key): return .json(200, try status(of: key, for: exchange), headers: corsHeaders)
+            case .create:
+                let identity = try uploader(of: exchange)
+                let request = try UploadRequest.parse(exchange.body)
+                if request.method == .multipart {
+                    return .json(
+                        200,
+                        try createMultipart(request, for: identity, context: context),
+                        headers: corsHeaders
+                    )
                 }
+                return .json(200, try grant(request, for: identity, context: context), headers: corsHeaders)
+            case .signParts: return .json(200, try signParts(for: exchange, context: context), headers: corsHeaders)
+            case .listParts: return .json(200, try listParts(for: exchange), headers: corsHeaders)
+            case .complete: return .json(200, try complete(for: exchange, context: context), headers: corsHeaders)
+            case .abort:
+                try abort(for: exchange, context: context)
+                return HTTPResponse(status: 204, headers: corsHeaders, body: nil)
             }
-            let grant = try grant(for: exchange, context: context)
-            return .json(200, grant, headers: corsHeaders)
         } catch {
             context.logger.info(
                 "upload refused",
@@ -246,14 +284,8 @@ public struct PresignHandler: LambdaHandler, Sendable {
         }
     }
 
-    func grant(for exchange: HTTPExchange, context: LambdaContext) throws(UploadAPIError) -> UploadGrant {
-        guard exchange.method == "POST" else {
-            throw UploadAPIError(
-                405,
-                "MethodNotAllowed",
-                "send POST with a JSON body to ask for an upload, or GET /uploads/{key} for one's status"
-            )
-        }
+    /// The caller, once they may upload at all: a user whose `sub` can name a prefix, in the required group.
+    func uploader(of exchange: HTTPExchange) throws(UploadAPIError) -> UploadIdentity {
         let identity = try self.identity(of: exchange)
         guard UploadKey.isSafeSubject(identity.subject) else {
             throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
@@ -261,16 +293,30 @@ public struct PresignHandler: LambdaHandler, Sendable {
         if let group = configuration.requiredGroup, !identity.groups.contains(group) {
             throw UploadAPIError(403, "Forbidden", "uploading needs membership of the group \(group)")
         }
-        let request = try UploadRequest.parse(exchange.body)
-        let limit = min(
-            identity.maxBytes ?? configuration.limits.maxBytes(forGroups: identity.groups),
-            UploadLimits.s3SingleUploadMax
-        )
+        return identity
+    }
+
+    /// The caller's own limit, up to S3's largest object.
+    func limit(for identity: UploadIdentity) -> Int64 {
+        min(identity.maxBytes ?? configuration.limits.maxBytes(forGroups: identity.groups), UploadLimits.s3ObjectMax)
+    }
+
+    /// Checks a new upload's size, type and name, and derives its key.
+    func plan(_ request: UploadRequest, for identity: UploadIdentity) throws(UploadAPIError) -> String {
+        let limit = limit(for: identity)
         guard request.size <= limit else {
             throw UploadAPIError(
                 413,
                 "TooLarge",
                 "the file is \(request.size) bytes; your uploads may be at most \(limit)"
+            )
+        }
+        if request.method != .multipart, request.size > UploadLimits.s3SingleUploadMax {
+            throw UploadAPIError(
+                413,
+                "TooLarge",
+                "the file is \(request.size) bytes; a single \(request.method.rawValue) is at most "
+                    + "\(UploadLimits.s3SingleUploadMax) (5 GiB): send method MULTIPART"
             )
         }
         guard configuration.allows(request.contentType) else {
@@ -289,18 +335,27 @@ public struct PresignHandler: LambdaHandler, Sendable {
                     + "dot names are removed; send the file's own name, e.g. photo.jpg"
             )
         }
-        let key = UploadKey.make(
+        return UploadKey.make(
             userPrefix: configuration.limits.userPrefix(subject: identity.subject),
             uuid: makeUUID(),
             filename: filename
         )
+    }
+
+    /// A presigned POST form or PUT URL for one upload.
+    func grant(
+        _ request: UploadRequest,
+        for identity: UploadIdentity,
+        context: LambdaContext
+    ) throws(UploadAPIError) -> UploadGrant {
+        let key = try plan(request, for: identity)
         let now = clock()
         let time = SigningTime(epochSeconds: now)
         let expiresAt = SigningTime(epochSeconds: now + Int64(configuration.expiresSeconds)).iso8601
         let grant: UploadGrant
         do {
             switch request.method {
-            case .post:
+            case .post, .multipart:
                 let post = try presigner.presignPost(
                     PostPolicy(
                         bucket: configuration.bucket,
@@ -317,7 +372,7 @@ public struct PresignHandler: LambdaHandler, Sendable {
                 )
                 grant = UploadGrant(
                     method: "POST",
-                    url: post.url,
+                    url: publicURL(post.url),
                     fields: post.fields,
                     key: key,
                     expiresAt: expiresAt,
@@ -341,7 +396,7 @@ public struct PresignHandler: LambdaHandler, Sendable {
                 )
                 grant = UploadGrant(
                     method: "PUT",
-                    url: put.url,
+                    url: publicURL(put.url),
                     headers: put.headers,
                     key: key,
                     expiresAt: expiresAt,
@@ -360,6 +415,14 @@ public struct PresignHandler: LambdaHandler, Sendable {
             ]
         )
         return grant
+    }
+
+    /// `url` with the S3 endpoint's scheme and authority replaced by `UPLOAD_PUBLIC_ENDPOINT`, when it is set. The
+    /// signature still covers the S3 host, which the public endpoint sends as `Host`.
+    func publicURL(_ url: String) -> String {
+        guard let publicEndpoint = configuration.publicEndpoint, url.hasPrefix(originBase) else { return url }
+        let rest = url.dropFirst(originBase.count)
+        return publicEndpoint + (rest.hasPrefix("/") ? rest : "/" + rest)
     }
 
     func identity(of exchange: HTTPExchange) throws(UploadAPIError) -> UploadIdentity {

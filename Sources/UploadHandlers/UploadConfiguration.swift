@@ -80,6 +80,8 @@ public struct EnvironmentReader: Sendable {
 public struct UploadLimits: Sendable, Equatable {
     /// S3's largest single PUT or POST.
     public static let s3SingleUploadMax: Int64 = 5 * 1024 * 1024 * 1024
+    /// S3's largest object, which only a multipart upload can make.
+    public static let s3ObjectMax: Int64 = 5 * 1024 * 1024 * 1024 * 1024
 
     /// `UPLOAD_KEY_PREFIX`, ending in `/` (or empty): keys are `{prefix}{sub}/{uuid}/{filename}`.
     public var keyPrefix: String
@@ -98,17 +100,17 @@ public struct UploadLimits: Sendable, Equatable {
         let prefix = environment.string("UPLOAD_KEY_PREFIX") ?? "uploads/"
         try Self.validatePrefix(prefix)
         self.keyPrefix = prefix
-        self.maxBytes = try environment.integer("UPLOAD_MAX_BYTES", default: 10_485_760, in: 1...Self.s3SingleUploadMax)
+        self.maxBytes = try environment.integer("UPLOAD_MAX_BYTES", default: 10_485_760, in: 1...Self.s3ObjectMax)
         var limits: [String: Int64] = [:]
         for entry in environment.list("UPLOAD_GROUP_LIMITS") ?? [] {
             let parts = entry.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIISpaces() }
             guard parts.count == 2, !parts[0].isEmpty, let bytes = Int64(parts[1]),
-                (1...Self.s3SingleUploadMax).contains(bytes)
+                (1...Self.s3ObjectMax).contains(bytes)
             else {
                 throw ConfigurationError(
                     "UPLOAD_GROUP_LIMITS",
                     "has \"\(entry)\"; write group=bytes pairs separated by commas, e.g. pro=104857600,free=10485760, "
-                        + "each limit from 1 to \(Self.s3SingleUploadMax)"
+                        + "each limit from 1 to \(Self.s3ObjectMax)"
                 )
             }
             limits[parts[0]] = bytes
@@ -153,6 +155,12 @@ public struct PresignConfiguration: Sendable {
     /// `CORS_ALLOW_ORIGIN`: `*`, or the allowed origins; unset sends no CORS headers.
     public var corsAllowOrigins: [String]
     public var endpoint: S3Endpoint
+    /// `UPLOAD_PUBLIC_ENDPOINT`: where clients send upload bytes instead of the S3 endpoint, e.g.
+    /// `https://uploads.example.com/upload` (CloudFront, which forwards to the endpoint with the origin's `Host`).
+    /// URLs are still signed for the S3 endpoint; only their scheme and authority are replaced, and this path put in
+    /// front of theirs. `nil`: straight to S3.
+    public var publicEndpoint: String?
+    public var multipart: MultipartConfiguration
 
     public static let defaultAllowedTypes = ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"]
 
@@ -165,7 +173,9 @@ public struct PresignConfiguration: Sendable {
         kmsKeyID: String? = nil,
         requiredGroup: String? = nil,
         corsAllowOrigins: [String] = [],
-        endpoint: S3Endpoint
+        endpoint: S3Endpoint,
+        publicEndpoint: String? = nil,
+        multipart: MultipartConfiguration = .init()
     ) {
         self.bucket = bucket
         self.region = region
@@ -176,6 +186,8 @@ public struct PresignConfiguration: Sendable {
         self.requiredGroup = requiredGroup
         self.corsAllowOrigins = corsAllowOrigins
         self.endpoint = endpoint
+        self.publicEndpoint = publicEndpoint
+        self.multipart = multipart
     }
 
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -216,6 +228,9 @@ public struct PresignConfiguration: Sendable {
             }
         }
 
+        publicEndpoint = try Self.publicEndpoint(environment)
+        multipart = try MultipartConfiguration(environment: environment)
+
         let accelerate = try environment.boolean("UPLOAD_ACCELERATE", default: false)
         let forcePathStyle = try environment.boolean("S3_FORCE_PATH_STYLE", default: false)
         if let custom = environment.string("S3_ENDPOINT") {
@@ -247,12 +262,96 @@ public struct PresignConfiguration: Sendable {
         }
     }
 
+    static func publicEndpoint(_ environment: EnvironmentReader) throws(ConfigurationError) -> String? {
+        guard var url = environment.string("UPLOAD_PUBLIC_ENDPOINT") else { return nil }
+        while url.hasSuffix("/") { url.removeLast() }
+        let parts = url.split(separator: "://", maxSplits: 1)
+        guard parts.count == 2,
+            parts[0] == "https" || url.hasPrefix("http://127.0.0.1:") || url.hasPrefix("http://localhost:"),
+            let authority = parts[1].split(separator: "/").first, !authority.isEmpty,
+            !url.contains("?"), !url.contains("#"), !authority.contains("@"),
+            url.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+        else {
+            throw ConfigurationError(
+                "UPLOAD_PUBLIC_ENDPOINT",
+                "is \"\(url)\"; it must be an https:// URL with an optional path and no query, such as "
+                    + "https://uploads.example.com/upload (http:// only on 127.0.0.1 or localhost)"
+            )
+        }
+        return url
+    }
+
     /// Whether `type` (already lowercased) is allowed: listed exactly, or its top-level type listed as `type/*`.
     public func allows(_ type: String) -> Bool {
         allowedTypes.contains { allowed in
             if allowed.hasSuffix("/*") { return type.hasPrefix(allowed.dropLast()) }
             return allowed == type
         }
+    }
+}
+
+/// How `presign` plans multipart uploads.
+public struct MultipartConfiguration: Sendable, Equatable {
+    /// `UPLOAD_PART_BYTES`: the part size, raised for files that would otherwise need more than 10,000 parts.
+    public var partBytes: Int64
+    /// `UPLOAD_MULTIPART_THRESHOLD`: the size from which clients should upload in parts (advertised, not enforced:
+    /// only files over 5 GiB must).
+    public var threshold: Int64
+    /// `UPLOAD_MULTIPART_EXPIRES_SECONDS`: how long a session may sign parts and complete.
+    public var expiresSeconds: Int64
+
+    /// S3's smallest part but the last, and its largest.
+    public static let minimumPartBytes: Int64 = 5 * 1024 * 1024
+    public static let maximumPartBytes: Int64 = 5 * 1024 * 1024 * 1024
+    /// S3's part numbers run 1 to 10,000.
+    public static let maximumParts: Int64 = 10_000
+    /// At most this many part URLs in one call.
+    public static let maximumPartsPerCall = 100
+
+    public init(
+        partBytes: Int64 = 8 * 1024 * 1024,
+        threshold: Int64 = 64 * 1024 * 1024,
+        expiresSeconds: Int64 = 86_400
+    ) {
+        self.partBytes = partBytes
+        self.threshold = threshold
+        self.expiresSeconds = expiresSeconds
+    }
+
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
+        partBytes = try environment.integer(
+            "UPLOAD_PART_BYTES",
+            default: 8 * 1024 * 1024,
+            in: Self.minimumPartBytes...Self.maximumPartBytes
+        )
+        threshold = try environment.integer(
+            "UPLOAD_MULTIPART_THRESHOLD",
+            default: 64 * 1024 * 1024,
+            in: 1...UploadLimits.s3SingleUploadMax
+        )
+        // SigV4 presigned URLs live at most 7 days, and no session should outlive them by much.
+        expiresSeconds = try environment.integer("UPLOAD_MULTIPART_EXPIRES_SECONDS", default: 86_400, in: 60...604_800)
+    }
+
+    /// The part size for an object of `size` bytes: `partBytes`, raised (to a whole MiB) so that at most 10,000
+    /// parts are needed.
+    public func partSize(forObjectOf size: Int64) -> Int64 {
+        guard size > partBytes * Self.maximumParts else { return partBytes }
+        let mebibyte: Int64 = 1024 * 1024
+        let needed = (size + Self.maximumParts - 1) / Self.maximumParts
+        return min((needed + mebibyte - 1) / mebibyte * mebibyte, Self.maximumPartBytes)
+    }
+}
+
+extension UploadSessionSealer {
+    /// From `UPLOAD_SESSION_KEY` (and `UPLOAD_SESSION_KEY_PREVIOUS` during a rotation); `nil` when unset, which
+    /// turns multipart uploads off. The keys are used as their UTF-8 bytes and never logged.
+    public init?(environment: EnvironmentReader) throws(ConfigurationError) {
+        guard let key = environment.string("UPLOAD_SESSION_KEY") else { return nil }
+        try self.init(
+            key: Array(key.utf8),
+            previousKey: environment.string("UPLOAD_SESSION_KEY_PREVIOUS").map { Array($0.utf8) }
+        )
     }
 }
 

@@ -71,37 +71,100 @@ public final class S3UploadStatusSource: UploadStatusSource, @unchecked Sendable
 }
 
 extension PresignHandler {
-    /// What a `GET` asks for.
-    enum ReadRoute: Equatable {
+    /// What a request asks for, by method and path.
+    enum Route: Equatable {
         /// `GET /uploads`: the caller's limits, for the page's checks before an upload.
         case limits
         /// `GET /uploads/{key}`: one upload's status.
         case status(String)
+        /// `POST /uploads`: a new upload (POST form, PUT URL, or a multipart upload).
+        case create
+        /// `POST /uploads/multipart/parts`: presigned part URLs.
+        case signParts
+        /// `GET /uploads/multipart`: the parts S3 holds, for resuming.
+        case listParts
+        /// `POST /uploads/multipart/complete`.
+        case complete
+        /// `DELETE /uploads/multipart`.
+        case abort
     }
 
-    func route(of exchange: HTTPExchange) throws(UploadAPIError) -> ReadRoute {
-        if let key = exchange.pathParameters["key"] ?? exchange.pathParameters["proxy"], !key.isEmpty {
-            return .status(key)
-        }
+    /// The route of a request. The path may carry the stage (`/api/uploads`); a key in it is percent-encoded, or
+    /// given decoded as the `{key+}` path parameter.
+    func route(of exchange: HTTPExchange) throws(UploadAPIError) -> Route {
         var path = exchange.path
         while path.hasSuffix("/") { path.removeLast() }
-        if path.hasSuffix("/uploads") { return .limits }
-        if let range = path.firstRange(of: "/uploads/") {
-            let encoded = path[range.upperBound...]
-            guard let key = URIEncoding.decode(encoded), !key.isEmpty else {
-                throw .badRequest("the key in the path is not percent-encoded UTF-8")
+        let notFound = UploadAPIError(
+            404,
+            "NotFound",
+            "the upload API serves /uploads, /uploads/{key}, /uploads/multipart, /uploads/multipart/parts and "
+                + "/uploads/multipart/complete"
+        )
+        var rest: Substring?
+        var search = path[...]
+        while let range = search.firstRange(of: "/uploads") {
+            let after = search[range.upperBound...]
+            if after.isEmpty || after.hasPrefix("/") {
+                rest = after
+                break
             }
-            return .status(key)
+            search = after
         }
-        throw UploadAPIError(404, "NotFound", "GET /uploads for your limits, or GET /uploads/{key} for an upload")
+        guard let rest else {
+            // A Function URL is the whole API: a POST to any other path asks for an upload, as it always has.
+            if exchange.method == "POST" { return .create }
+            throw notFound
+        }
+        func only(_ methods: [String: Route], _ what: String) throws(UploadAPIError) -> Route {
+            if let route = methods[exchange.method] { return route }
+            throw UploadAPIError(
+                405,
+                "MethodNotAllowed",
+                "\(exchange.method) is not served here; send \(methods.keys.sorted().joined(separator: " or ")) \(what)"
+            )
+        }
+        switch rest {
+        case "":
+            return try only(
+                ["GET": .limits, "POST": .create],
+                "to /uploads: POST with a JSON body asks for an upload, GET reads your limits "
+                    + "(and GET /uploads/{key} one upload's status)"
+            )
+        case "/multipart":
+            return try only(
+                ["GET": .listParts, "DELETE": .abort],
+                "to /uploads/multipart: GET lists an upload's parts, DELETE aborts it"
+            )
+        case "/multipart/parts": return try only(["POST": .signParts], "to sign parts")
+        case "/multipart/complete": return try only(["POST": .complete], "to complete an upload")
+        default:
+            let key: String
+            if let parameter = exchange.pathParameters["key"], !parameter.isEmpty {
+                key = parameter
+            } else {
+                guard let decoded = URIEncoding.decode(rest.dropFirst()), !decoded.isEmpty else {
+                    throw .badRequest("the key in the path is not percent-encoded UTF-8")
+                }
+                key = decoded
+            }
+            return try only(["GET": .status(key)], "to /uploads/{key} for an upload's status")
+        }
     }
 
     /// The limits `POST /uploads` will hold this caller to.
     struct Limits: Encodable {
+        /// The caller's largest upload: over `singleUploadMaxBytes`, only in parts.
         var maxBytes: Int64
         var allowedTypes: [String]
         var keyPrefix: String
         var expiresSeconds: Int
+        /// Files of this size or more should go up in parts (`UPLOAD_MULTIPART_THRESHOLD`); absent when this
+        /// function cannot run multipart uploads.
+        var multipartThreshold: Int64?
+        /// The part size a multipart upload starts from (its create answer has the one to use).
+        var partSize: Int64?
+        /// S3's largest single POST or PUT.
+        var singleUploadMaxBytes: Int64
     }
 
     func limits(for exchange: HTTPExchange) throws(UploadAPIError) -> Limits {
@@ -109,14 +172,16 @@ extension PresignHandler {
         guard UploadKey.isSafeSubject(identity.subject) else {
             throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
         }
+        let multipart = multipartEnabled
+        let limit = limit(for: identity)
         return Limits(
-            maxBytes: min(
-                identity.maxBytes ?? configuration.limits.maxBytes(forGroups: identity.groups),
-                UploadLimits.s3SingleUploadMax
-            ),
+            maxBytes: multipart ? limit : min(limit, UploadLimits.s3SingleUploadMax),
             allowedTypes: configuration.allowedTypes,
             keyPrefix: configuration.limits.userPrefix(subject: identity.subject),
-            expiresSeconds: configuration.expiresSeconds
+            expiresSeconds: configuration.expiresSeconds,
+            multipartThreshold: multipart ? configuration.multipart.threshold : nil,
+            partSize: multipart ? configuration.multipart.partBytes : nil,
+            singleUploadMaxBytes: UploadLimits.s3SingleUploadMax
         )
     }
 

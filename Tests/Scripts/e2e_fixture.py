@@ -8,7 +8,10 @@
         A LocalStack bucket and a KMS key: prints {"bucket", "kmsKeyId", "kmsKeyArn"}.
 
     e2e_fixture.py head --endpoint http://127.0.0.1:4566 --bucket NAME --key KEY
-        The object's HEAD as JSON: {"exists", "size", "contentType", "metadata", "sse", "kmsKeyId"}.
+        The object's HEAD as JSON: {"exists", "size", "contentType", "metadata", "sse", "kmsKeyId", "checksumSHA256"}.
+
+    e2e_fixture.py uploads --endpoint http://127.0.0.1:4566 --bucket NAME
+        The bucket's multipart uploads in progress: prints {"uploads": [KEY, ...]}.
 
     e2e_fixture.py iam-user --endpoint http://127.0.0.1:PORT
         An IAM user allowed s3:* and its access key, in exactly three IAM actions: run it first against a moto_server
@@ -105,7 +108,7 @@ def bucket(args):
 def head(args):
     s3 = client("s3", args.endpoint)
     try:
-        response = s3.head_object(Bucket=args.bucket, Key=args.key)
+        response = s3.head_object(Bucket=args.bucket, Key=args.key, ChecksumMode="ENABLED")
     except botocore.exceptions.ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             print(json.dumps({"exists": False}))
@@ -120,18 +123,25 @@ def head(args):
                 "metadata": response.get("Metadata", {}),
                 "sse": response.get("ServerSideEncryption"),
                 "kmsKeyId": response.get("SSEKMSKeyId"),
+                "checksumSHA256": response.get("ChecksumSHA256"),
             }
         )
     )
 
 
+def uploads(args):
+    s3 = client("s3", args.endpoint)
+    listing = s3.list_multipart_uploads(Bucket=args.bucket)
+    print(json.dumps({"uploads": [upload["Key"] for upload in listing.get("Uploads", [])]}))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    for name in ("cognito", "storage", "head", "iam-user", "bucket"):
+    for name in ("cognito", "storage", "head", "uploads", "iam-user", "bucket"):
         command = commands.add_parser(name)
         command.add_argument("--endpoint", required=True)
-        if name in ("storage", "head", "bucket"):
+        if name in ("storage", "head", "uploads", "bucket"):
             command.add_argument("--bucket", required=True)
         if name == "head":
             command.add_argument("--key", required=True)
@@ -139,7 +149,14 @@ def main():
             command.add_argument("--access-key", required=True)
             command.add_argument("--secret-key", required=True)
     args = parser.parse_args()
-    commands = {"cognito": cognito, "storage": storage, "head": head, "iam-user": iam_user, "bucket": bucket}
+    commands = {
+        "cognito": cognito,
+        "storage": storage,
+        "head": head,
+        "uploads": uploads,
+        "iam-user": iam_user,
+        "bucket": bucket,
+    }
     commands[args.command](args)
 
 

@@ -169,7 +169,10 @@ struct PresignHandlerTests {
             (["filename": "a.png", "contentType": "image/png", "size": 1.5], "size must be a whole number"),
             (["filename": "a.png", "contentType": "image/png", "size": 0], "at least 1 byte"),
             (["filename": "a.png", "contentType": "image/png", "size": -5], "at least 1 byte"),
-            (["filename": "a.png", "contentType": "image/png", "size": 1, "method": "DELETE"], "not POST or PUT"),
+            (
+                ["filename": "a.png", "contentType": "image/png", "size": 1, "method": "DELETE"],
+                "not POST, PUT or MULTIPART"
+            ),
             (
                 ["filename": "a.png", "contentType": "image/png", "size": 1, "method": "PUT", "checksumSHA256": "abc"],
                 "base64"
@@ -262,7 +265,7 @@ struct PresignHandlerTests {
         let preflight = try call(try event(nil, method: "OPTIONS", authorizer: false))
         #expect(preflight.status == 204)
         #expect(preflight.headers["Access-Control-Allow-Origin"] == "https://d111111abcdef8.cloudfront.net")
-        #expect(preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, OPTIONS")
+        #expect(preflight.headers["Access-Control-Allow-Methods"] == "GET, POST, DELETE, OPTIONS")
         #expect(preflight.headers["Access-Control-Allow-Headers"] == "authorization, content-type")
 
         // GET reads limits and status (UploadStatusTests); anything else is refused.
