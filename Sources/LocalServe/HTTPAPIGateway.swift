@@ -14,6 +14,10 @@ import LocalLambda
 /// - `/api/*`: an HTTP API with a JWT authorizer. The bearer token is verified (issuer, audience or client id,
 ///   expiry, signature against the pool's JWKS); a bad one is answered 401 here, a good one's claims go into
 ///   `requestContext.authorizer.jwt.claims` of a payload 2.0 event for the `presign` function.
+/// - `/upload` and `/upload/*`: what CloudFront's upload behaviour does in front of S3. The `/upload` prefix is
+///   stripped (the template's CloudFront Function), and the request goes on to the S3 endpoint with that endpoint's
+///   `Host` (the origin request policy forwards every viewer header but `Host`) and the query as sent, so presigned
+///   requests signed for the S3 endpoint arrive as signed.
 public final class HTTPAPIGateway: Sendable {
     public struct Request: Sendable {
         public var method: String
@@ -41,6 +45,10 @@ public final class HTTPAPIGateway: Sendable {
     let cognitoEndpoint: String
     let verifier: CognitoJWTVerifier
     let presign: RuntimeAPIEmulator
+    /// The S3 endpoint behind `/upload` (`http://127.0.0.1:4566`); `nil` answers `/upload` 404.
+    let uploadOrigin: String?
+    /// The path CloudFront maps onto the upload origin.
+    public static let uploadPath = "/upload"
     /// The stage name, the first path segment of the API (`/api`), as in the template.
     static let stage = "api"
 
@@ -51,7 +59,8 @@ public final class HTTPAPIGateway: Sendable {
         pageConfiguration: [String: Any],
         cognitoEndpoint: String,
         verifier: CognitoJWTVerifier,
-        presign: RuntimeAPIEmulator
+        presign: RuntimeAPIEmulator,
+        uploadOrigin: String? = nil
     ) {
         self.siteDirectory = siteDirectory
         self.pageConfiguration = Array(
@@ -60,6 +69,7 @@ public final class HTTPAPIGateway: Sendable {
         self.cognitoEndpoint = cognitoEndpoint
         self.verifier = verifier
         self.presign = presign
+        self.uploadOrigin = uploadOrigin
     }
 
     public func handle(_ request: Request) async -> Response {
@@ -70,6 +80,9 @@ public final class HTTPAPIGateway: Sendable {
         }
         if path == "/\(Self.stage)" || path.hasPrefix("/\(Self.stage)/") {
             return await api(request, path: path)
+        }
+        if path == Self.uploadPath || path.hasPrefix(Self.uploadPath + "/") {
+            return await upload(request)
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .json(405, ["message": "the site is read-only"])
@@ -147,6 +160,50 @@ public final class HTTPAPIGateway: Sendable {
         }
     }
 
+    // MARK: - Uploads, as CloudFront forwards them
+
+    /// Headers that belong to one hop, or that libcurl and the server write themselves.
+    static let hopHeaders: Set<String> = [
+        "host", "connection", "keep-alive", "content-length", "transfer-encoding", "expect", "te", "trailer",
+        "upgrade", "proxy-connection", "accept-encoding",
+    ]
+
+    func upload(_ request: Request) async -> Response {
+        guard let uploadOrigin else { return .json(404, ["message": "this gateway has no upload origin"]) }
+        // CloudFront's viewer-request function: /upload → /, /upload/x → /x; the rest of the URI as sent.
+        var target = String(request.uri.dropFirst(Self.uploadPath.count))
+        if target.isEmpty || target.hasPrefix("?") { target = "/" + target }
+        let url = uploadOrigin + target
+        let headers = request.headers.filter { !Self.hopHeaders.contains($0.key) }.map { ($0.key, $0.value) }
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do {
+                    var configuration = CurlHTTPClient.Configuration()
+                    configuration.timeoutMilliseconds = 300_000
+                    let client = try CurlHTTPClient(configuration: configuration)
+                    let answer = try client.send(
+                        request.method,
+                        url,
+                        headers: headers,
+                        body: request.method == "GET" || request.method == "HEAD" ? nil : request.body
+                    )
+                    let kept = answer.headers.filter { !Self.hopHeaders.contains($0.key) }
+                    continuation.resume(
+                        returning: Response(
+                            status: answer.status,
+                            headers: kept.map { ($0.key, $0.value) },
+                            body: answer.body
+                        )
+                    )
+                } catch {
+                    continuation.resume(
+                        returning: .json(502, ["message": "the upload origin is unreachable: \(error)"])
+                    )
+                }
+            }
+        }
+    }
+
     // MARK: - The API
 
     func api(_ request: Request, path: String) async -> Response {
@@ -192,7 +249,10 @@ public final class HTTPAPIGateway: Sendable {
         let routePath = String(path.dropFirst(stage.count + 1))
         let route: String
         var pathParameters: [String: String]?
-        if routePath.hasPrefix("/uploads/") {
+        // The template's routes: the multipart ones by name, and {key+} for the rest under /uploads/.
+        if routePath.hasPrefix("/uploads/"),
+            !["/uploads/multipart", "/uploads/multipart/parts", "/uploads/multipart/complete"].contains(routePath)
+        {
             route = "\(request.method) /uploads/{key+}"
             let raw = String(routePath.dropFirst("/uploads/".count))
             pathParameters = ["key": raw.removingPercentEncoding ?? raw]
@@ -217,6 +277,7 @@ public final class HTTPAPIGateway: Sendable {
             "headers": request.headers, "requestContext": requestContext, "isBase64Encoded": false,
         ]
         if let pathParameters { event["pathParameters"] = pathParameters }
+        if !query.isEmpty { event["queryStringParameters"] = queryParameters(query) }
         if !request.body.isEmpty {
             if let text = String(validating: request.body, as: UTF8.self) {
                 event["body"] = text
@@ -226,6 +287,22 @@ public final class HTTPAPIGateway: Sendable {
             }
         }
         return Array((try? JSONSerialization.data(withJSONObject: event)) ?? Data())
+    }
+
+    /// `a=1&b=x%20y` as API Gateway's `queryStringParameters`: decoded, repeated names joined with ",".
+    static func queryParameters(_ query: String) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let name = decode(parts[0])
+            let value = parts.count > 1 ? decode(parts[1]) : ""
+            parameters[name] = parameters[name].map { $0 + "," + value } ?? value
+        }
+        return parameters
     }
 
     /// A claim as API Gateway's JWT authorizer passes it: strings as they are, arrays as `[a b]`.

@@ -8,18 +8,27 @@ public final class HTTPAPIServer: Sendable {
     let channel: any Channel
     /// The port it listens on.
     public let port: Int
-    /// The largest request body accepted: the page sends small JSON, and files go straight to S3.
+    /// The largest request body accepted for the page and the API, which take small JSON.
     static let maxBodyBytes = 1_048_576
 
     /// Binds to `127.0.0.1:port` (0 for any free port).
-    public init(gateway: HTTPAPIGateway, port: Int, group: any EventLoopGroup) async throws {
+    /// - Parameter maxUploadBytes: The largest body of a request to `/upload…` (a POST form with its file, or one
+    ///   part), held in memory on its way to S3.
+    public init(
+        gateway: HTTPAPIGateway,
+        port: Int,
+        group: any EventLoopGroup,
+        maxUploadBytes: Int = 64 * 1_048_576
+    ) async throws {
         self.gateway = gateway
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(GatewayHTTPHandler(gateway: gateway))
+                    try channel.pipeline.syncOperations.addHandler(
+                        GatewayHTTPHandler(gateway: gateway, maxUploadBytes: maxUploadBytes)
+                    )
                 }
             }
         channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
@@ -37,13 +46,16 @@ final class GatewayHTTPHandler: ChannelInboundHandler, Sendable {
     typealias OutboundOut = HTTPServerResponsePart
 
     let gateway: HTTPAPIGateway
+    let maxUploadBytes: Int
     // The request being read: touched only on the channel's event loop.
     nonisolated(unsafe) private var head: HTTPRequestHead?
     nonisolated(unsafe) private var body: [UInt8] = []
+    nonisolated(unsafe) private var limit = HTTPAPIServer.maxBodyBytes
     nonisolated(unsafe) private var tooLarge = false
 
-    init(gateway: HTTPAPIGateway) {
+    init(gateway: HTTPAPIGateway, maxUploadBytes: Int) {
         self.gateway = gateway
+        self.maxUploadBytes = maxUploadBytes
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -52,8 +64,15 @@ final class GatewayHTTPHandler: ChannelInboundHandler, Sendable {
             self.head = head
             body = []
             tooLarge = false
+            let upload =
+                head.uri == HTTPAPIGateway.uploadPath || head.uri.hasPrefix(HTTPAPIGateway.uploadPath + "/")
+                || head.uri.hasPrefix(HTTPAPIGateway.uploadPath + "?")
+            limit = upload ? maxUploadBytes : HTTPAPIServer.maxBodyBytes
+            if let length = head.headers.first(name: "content-length").flatMap(Int.init) {
+                body.reserveCapacity(min(length, limit))
+            }
         case .body(var chunk):
-            if body.count + chunk.readableBytes > HTTPAPIServer.maxBodyBytes {
+            if body.count + chunk.readableBytes > limit {
                 tooLarge = true
             } else if let bytes = chunk.readBytes(length: chunk.readableBytes) {
                 body += bytes

@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest upload for the dev user, in bytes.")
     var maxBytes = 10_485_760
 
+    @Option(help: "Files of this many bytes or more go up in parts (UPLOAD_MULTIPART_THRESHOLD).")
+    var multipartThreshold = 64 * 1_048_576
+
+    @Option(help: "The part size of multipart uploads, in bytes: 5 MiB (5242880) or more (UPLOAD_PART_BYTES).")
+    var partBytes = 8 * 1_048_576
+
     @Option(help: "The bootstrap to run (default: the one built beside upload-edge).")
     var bootstrap: String?
 
@@ -62,6 +68,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(site)/index.html does not exist; pass the page's directory with --site")
         }
         guard (1...65535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard (5 * 1_048_576...5 * 1_073_741_824).contains(partBytes) else {
+            throw ValidationError("--part-bytes must be 5242880 (5 MiB, S3's smallest part) to 5368709120 (5 GiB)")
+        }
+        guard multipartThreshold >= 1 else { throw ValidationError("--multipart-threshold must be at least 1") }
     }
 
     func run() async throws {
@@ -121,6 +131,11 @@ struct ServeCommand: AsyncParsableCommand {
             "COGNITO_USER_POOL_ID": value("userPoolId"), "COGNITO_CLIENT_IDS": value("clientId"),
             "COGNITO_ISSUER": value("issuer"), "COGNITO_JWKS_URL": value("jwksURL"),
             "AWS_LAMBDA_LOG_FORMAT": "JSON", "REJECT_ACTION": "quarantine",
+            // Uploads go through this origin's /upload, as they go through CloudFront's in AWS.
+            "UPLOAD_PUBLIC_ENDPOINT": origin + HTTPAPIGateway.uploadPath,
+            "UPLOAD_MULTIPART_THRESHOLD": String(multipartThreshold), "UPLOAD_PART_BYTES": String(partBytes),
+            // A fresh session key each run: sessions of an earlier run are refused, as after a rotation.
+            "UPLOAD_SESSION_KEY": Self.randomKey(),
         ]
         if s3 == .moto {
             // moto does not apply SSE from a POST form's fields, so with it uploads go unencrypted and the
@@ -165,11 +180,14 @@ struct ServeCommand: AsyncParsableCommand {
             ],
             cognitoEndpoint: moto,
             verifier: verifier,
-            presign: presign
+            presign: presign,
+            uploadOrigin: localStack
         )
         let server: HTTPAPIServer
         do {
-            server = try await HTTPAPIServer(gateway: gateway, port: port, group: group)
+            // A form upload (under the threshold) or one part, held in memory on its way through /upload.
+            let maxUploadBytes = max(partBytes, min(maxBytes, multipartThreshold)) + 1_048_576
+            server = try await HTTPAPIServer(gateway: gateway, port: port, group: group, maxUploadBytes: maxUploadBytes)
         } catch {
             throw ValidationError("cannot listen on 127.0.0.1:\(port): \(error); pick another with --port")
         }
@@ -197,7 +215,8 @@ struct ServeCommand: AsyncParsableCommand {
                 Password:     \(value("password"))
 
                 Stand-ins: \(s3 == .moto ? "moto" : "LocalStack") S3 \(localStack) (bucket \(value("bucket"))), SQS queue \(value("queueUrl")),
-                moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads.
+                moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads, uploads through \(origin)/upload.
+                Multipart from \(multipartThreshold) bytes, in parts of \(partBytes).
                 Press Ctrl-C to stop everything.
 
                 """.utf8
@@ -211,6 +230,13 @@ struct ServeCommand: AsyncParsableCommand {
         await presign.shutdown()
         await objectCreated.shutdown()
         try? await group.shutdownGracefully()
+    }
+
+    /// 64 random letters and digits.
+    static func randomKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<64).map { _ in alphabet[Int(generator.next(upperBound: UInt(alphabet.count)))] })
     }
 
     static func answers(_ url: String) -> Bool {

@@ -128,6 +128,73 @@ struct HTTPAPIGatewayTests {
         #expect(flattened == ["sub": "u-1", "cognito:groups": "[pro beta]", "exp": "5"])
     }
 
+    @Test func multipartRoutesAreNamedAndTheirQueryDecoded() throws {
+        for (method, path) in [
+            ("GET", "/uploads/multipart"), ("DELETE", "/uploads/multipart"), ("POST", "/uploads/multipart/parts"),
+            ("POST", "/uploads/multipart/complete"),
+        ] {
+            let bytes = HTTPAPIGateway.event(
+                for: request(method, "/api\(path)?key=uploads%2Fu-1%2Fa%20b.png&uploadId=x+y&session=v1.a_b-c"),
+                path: "/api" + path,
+                claims: [:]
+            )
+            let event = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+            #expect(event["routeKey"] as? String == "\(method) \(path)")
+            #expect(event["pathParameters"] == nil, "not the {key+} route")
+            let query = try #require(event["queryStringParameters"] as? [String: String])
+            #expect(query == ["key": "uploads/u-1/a b.png", "uploadId": "x y", "session": "v1.a_b-c"])
+        }
+    }
+
+    /// `/upload…` goes to S3 as CloudFront sends it: without the prefix, with S3's `Host`, the query untouched,
+    /// so a URL presigned for S3 is accepted through the site.
+    @Test(
+        .enabled(if: TestServices.localStack != nil, Comment(rawValue: TestServices.localStackMissing)),
+        .enabled(if: PythonTools.has("boto3"), Comment(rawValue: PythonTools.missing("boto3")))
+    )
+    func uploadsPassThroughToS3WithItsHostAndTheSignatureIntact() async throws {
+        let localStack = try #require(TestServices.localStack)
+        let bucket = "gw-\(UUID().uuidString.prefix(8).lowercased())"
+        _ = try E2EFixture.run(StorageFixture.self, ["storage", "--endpoint", localStack, "--bucket", bucket])
+        let signed = try CommandResult.run([
+            PythonTools.python ?? "python3", "-c",
+            """
+            import boto3, botocore.config
+            s3 = boto3.client("s3", region_name="eu-west-1", endpoint_url="\(localStack)", aws_access_key_id="test",
+                aws_secret_access_key="test", config=botocore.config.Config(s3={"addressing_style": "path"}))
+            print(s3.generate_presigned_url("put_object", Params={"Bucket": "\(bucket)", "Key": "uploads/a b.png"}))
+            """,
+        ])
+        let url = signed.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(url.hasPrefix(localStack + "/"), "\(signed.standardError)")
+        let site = "/upload" + url.dropFirst(localStack.count)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let presign = RuntimeAPIEmulator(
+            configuration: EmulatorConfiguration(),
+            command: RuntimeCommand(arguments: ["/bin/true"], environment: [:], output: .discard),
+            eventLoop: group.next()
+        )
+        let gateway = HTTPAPIGateway(
+            siteDirectory: "/nonexistent",
+            pageConfiguration: [:],
+            cognitoEndpoint: "http://127.0.0.1:1",
+            verifier: CognitoJWTVerifier(
+                configuration: CognitoVerifierConfiguration(issuer: TestJWT.issuer, clientIDs: [TestJWT.clientID])
+            ),
+            presign: presign,
+            uploadOrigin: localStack
+        )
+        var put = request("PUT", site)
+        put.body = Array("through the site".utf8)
+        let stored = await gateway.handle(put)
+        #expect(stored.status == 200, "\(String(decoding: stored.body, as: UTF8.self))")
+        #expect(stored.headers.contains { $0.0.lowercased() == "etag" }, "the page reads the ETag")
+        var tampered = request("PUT", site.replacingOccurrences(of: "a%20b.png", with: "c.png"))
+        tampered.body = put.body
+        #expect(await gateway.handle(tampered).status == 403, "another key is another signature")
+        try await group.shutdownGracefully()
+    }
+
     @Test func functionResponsesBecomeHTTPAndBadOnesA500() {
         let answer = HTTPAPIGateway.response(
             from: Array(#"{"statusCode":201,"headers":{"X-A":"b"},"body":"aGk=","isBase64Encoded":true}"#.utf8)
