@@ -43,6 +43,65 @@ struct DeployTemplateTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// A statement's actions, whether it names one or a list.
+    func actions(_ statement: [String: Any]) -> [String] {
+        (statement["Action"] as? [String]) ?? (statement["Action"] as? String).map { [$0] } ?? []
+    }
+
+    /// The statements of a role's inline policies.
+    func statements(ofRole name: String) throws -> [[String: Any]] {
+        let policies = try #require(try resource(name, "AWS::IAM::Role")["Policies"] as? [[String: Any]])
+        return policies.flatMap { policy in
+            ((policy["PolicyDocument"] as? [String: Any])?["Statement"] as? [[String: Any]]) ?? []
+        }
+    }
+
+    /// The environment variables of a function after the transform (the globals merged in).
+    func environment(of function: String) throws -> [String: Any] {
+        let properties = try resource(function, "AWS::Lambda::Function")
+        return try #require((properties["Environment"] as? [String: Any])?["Variables"] as? [String: Any])
+    }
+
+    /// The distribution's cache behaviour for `pattern`.
+    func behaviour(_ pattern: String) throws -> [String: Any] {
+        let config = try #require(
+            try resource("Distribution", "AWS::CloudFront::Distribution")["DistributionConfig"] as? [String: Any]
+        )
+        let behaviours = try #require(config["CacheBehaviors"] as? [[String: Any]])
+        return try #require(behaviours.first { $0["PathPattern"] as? String == pattern }, "no \(pattern) behaviour")
+    }
+
+    /// Whether the upload bucket's policy denies an `s3:PutObject` (which also authorizes CreateMultipartUpload,
+    /// UploadPart and CompleteMultipartUpload) made with these condition keys, evaluated the way IAM does: a missing
+    /// key fails a positive operator, passes a negated one, passes `...IfExists`, and is what `Null` tests.
+    func bucketPolicyDeniesPut(_ keys: [String: String]) throws -> Bool {
+        let document = try #require(
+            try resource("UploadBucketPolicy", "AWS::S3::BucketPolicy")["PolicyDocument"] as? [String: Any]
+        )
+        let statements = try #require(document["Statement"] as? [[String: Any]])
+        return statements.contains { statement in
+            guard statement["Effect"] as? String == "Deny",
+                actions(statement).contains(where: { $0 == "s3:PutObject" || $0 == "s3:*" })
+            else { return false }
+            let condition = statement["Condition"] as? [String: [String: Any]] ?? [:]
+            return condition.allSatisfy { operation, tests in
+                tests.allSatisfy { key, value in
+                    let expected = (value as? String) ?? text(value)
+                    let actual = keys[key]
+                    switch operation {
+                    case "Null": return (actual == nil) == (expected == "true")
+                    case "Bool", "StringEquals": return actual == expected
+                    case "StringNotEquals": return actual != expected
+                    case "StringNotEqualsIfExists": return actual.map { $0 != expected } ?? true
+                    default:
+                        Issue.record("the test cannot evaluate \(operation); teach it")
+                        return true
+                    }
+                }
+            }
+        }
+    }
+
     @Test func theKMSKeyRotatesAndHasAnAlias() throws {
         #expect(try resource("UploadKey", "AWS::KMS::Key")["EnableKeyRotation"] as? Bool == true)
         _ = try resource("UploadKeyAlias", "AWS::KMS::Alias")
@@ -56,16 +115,51 @@ struct DeployTemplateTests {
         #expect(encryption.contains(#""SSEAlgorithm":"aws:kms""#))
         #expect(encryption.contains(#""BucketKeyEnabled":true"#))
         #expect(text(bucket["AccelerateConfiguration"]) == #"{"AccelerationStatus":"Enabled"}"#)
-        #expect(text(bucket["CorsConfiguration"]).contains("POST"))
+        #expect(text(bucket["BucketEncryption"]).contains(#""KMSMasterKeyID":{"Fn::GetAtt":["UploadKey","Arn"]}"#))
+        let cors = try #require((bucket["CorsConfiguration"] as? [String: Any])?["CorsRules"] as? [[String: Any]])
+        #expect(
+            cors.contains { rule in
+                Set(rule["AllowedMethods"] as? [String] ?? []).isSuperset(of: ["POST", "PUT"])
+                    && (rule["ExposedHeaders"] as? [String] ?? []).contains("ETag")
+            },
+            "a direct upload POSTs or PUTs, and a part's ETag must be readable to complete the upload"
+        )
         let lifecycle = text(bucket["LifecycleConfiguration"])
-        #expect(lifecycle.contains("AbortIncompleteMultipartUpload"))
         #expect(lifecycle.contains(#""Prefix":"quarantine/""#))
+        let rules = try #require((bucket["LifecycleConfiguration"] as? [String: Any])?["Rules"] as? [[String: Any]])
+        let abort = try #require(rules.first { $0["AbortIncompleteMultipartUpload"] != nil })
+        #expect(text(abort["AbortIncompleteMultipartUpload"]) == #"{"DaysAfterInitiation":1}"#)
+        #expect(abort["Status"] as? String == "Enabled" && abort["Prefix"] == nil && abort["Filter"] == nil)
         #expect(text(bucket["NotificationConfiguration"]).contains(#""EventBridgeEnabled":true"#))
 
         let policy = text(try resource("UploadBucketPolicy", "AWS::S3::BucketPolicy")["PolicyDocument"])
         #expect(policy.contains(#""aws:SecureTransport":"false""#))
         #expect(policy.contains(#""s3:x-amz-server-side-encryption":"aws:kms""#))
         #expect(policy.contains("s3:x-amz-server-side-encryption-aws-kms-key-id"))
+    }
+
+    @Test func theBucketPolicyLetsPartsThroughButRefusesAnyOtherEncryption() throws {
+        let uploadKey = text(["Fn::GetAtt": ["UploadKey", "Arn"]])
+        let secure = ["aws:SecureTransport": "true"]
+        let sseKMS = secure.merging(["s3:x-amz-server-side-encryption": "aws:kms"]) { $1 }
+        // UploadPart and CompleteMultipartUpload carry no encryption header: the upload's is fixed at creation.
+        #expect(try !bucketPolicyDeniesPut(secure), "UploadPart and CompleteMultipartUpload must not be denied")
+        let create = sseKMS.merging(["s3:x-amz-server-side-encryption-aws-kms-key-id": uploadKey]) { $1 }
+        #expect(try !bucketPolicyDeniesPut(create), "a PUT, POST or CreateMultipartUpload with SSE-KMS and UploadKey")
+        let refused: [(String, [String: String])] = [
+            ("SSE-S3", secure.merging(["s3:x-amz-server-side-encryption": "AES256"]) { $1 }),
+            ("DSSE-KMS", secure.merging(["s3:x-amz-server-side-encryption": "aws:kms:dsse"]) { $1 }),
+            ("SSE-KMS with aws/s3", sseKMS),
+            (
+                "SSE-KMS with another key",
+                sseKMS.merging(["s3:x-amz-server-side-encryption-aws-kms-key-id": "k"]) { $1 }
+            ),
+            ("SSE-C", secure.merging(["s3:x-amz-server-side-encryption-customer-algorithm": "AES256"]) { $1 }),
+            ("plain HTTP", create.merging(["aws:SecureTransport": "false"]) { $1 }),
+        ]
+        for (name, keys) in refused {
+            #expect(try bucketPolicyDeniesPut(keys), "\(name) must be denied")
+        }
     }
 
     @Test func theSiteBucketIsReadOnlyThroughCloudFrontWithOAC() throws {
@@ -93,22 +187,188 @@ struct DeployTemplateTests {
         let behaviours = try #require(config["CacheBehaviors"] as? [[String: Any]])
         let api = try #require(behaviours.first { $0["PathPattern"] as? String == "/api/*" })
         #expect(api["TargetOriginId"] as? String == "api")
-        let upload = try #require(behaviours.first { $0["TargetOriginId"] as? String == "upload" })
-        #expect((upload["AllowedMethods"] as? [String])?.contains("POST") == true)
-        #expect(upload["OriginRequestPolicyId"] != nil)
-        #expect(text(upload["FunctionAssociations"]).contains("viewer-request"))
+        #expect(behaviours.contains { $0["TargetOriginId"] as? String == "upload" })
         #expect(text(config["WebACLId"]).contains("WebACL"))
         #expect(text(config["Aliases"]).contains("HasCustomDomain"))
         #expect(text(config["ViewerCertificate"]).contains("AcmCertificateArn"))
 
-        let headers = text(try resource("UploadOriginRequestPolicy", "AWS::CloudFront::OriginRequestPolicy"))
-        #expect(headers.contains("Origin") && !headers.contains(#""Host""#))
         let acl = text(try resource("WebACL", "AWS::WAFv2::WebACL"))
         #expect(acl.contains(#""Scope":"CLOUDFRONT""#))
         #expect(acl.contains("AWSManagedRulesCommonRuleSet"))
         #expect(acl.contains("RateBasedStatement"))
         #expect(acl.contains("GeoMatchStatement") && acl.contains("AllowedCountries"))
         #expect(acl.contains("SizeRestrictions_BODY"), "uploads are large bodies: that rule must only count")
+        #expect(acl.contains("SizeRestrictions_QUERYSTRING"), "a presigned part URL's query passes 2 KB: only count")
+    }
+
+    @Test func everyUploadGoesThroughTheSiteUncachedWithItsQueryAndHeadersButNotHost() throws {
+        for pattern in ["/upload", "/upload/*"] {
+            let upload = try behaviour(pattern)
+            #expect(upload["TargetOriginId"] as? String == "upload", "\(pattern)")
+            let methods = Set(upload["AllowedMethods"] as? [String] ?? [])
+            #expect(methods.isSuperset(of: ["PUT", "POST", "OPTIONS"]), "\(pattern): PUT for parts, POST for forms")
+            #expect(
+                upload["CachePolicyId"] as? String == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                "Managed-CachingDisabled"
+            )
+            #expect(
+                upload["OriginRequestPolicyId"] as? String == "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+                "\(pattern): Managed-AllViewerExceptHostHeader, so every query parameter and signed header reaches S3 and Host is the origin's"
+            )
+            let functions = try #require(upload["FunctionAssociations"] as? [[String: Any]])
+            #expect(functions.count == 1 && functions.first?["EventType"] as? String == "viewer-request", "\(pattern)")
+            let function = text(functions.first?["FunctionARN"])
+            #expect(function.contains("UploadPathFunction"), "\(pattern)")
+        }
+        for (name, policy) in resources where policy["Type"] as? String == "AWS::CloudFront::OriginRequestPolicy" {
+            #expect(
+                !text(policy).lowercased().contains(#""host""#),
+                "\(name) forwards Host, which breaks every signature"
+            )
+        }
+        let function = try resource("UploadPathFunction", "AWS::CloudFront::Function")
+        #expect(text(function["FunctionConfig"]).contains(#""Runtime":"cloudfront-js-2.0""#))
+        let code = try #require(function["FunctionCode"] as? String)
+        for recoding in ["decodeURI", "encodeURI", "escape(", "querystring"] {
+            #expect(
+                !code.contains(recoding),
+                "the function must pass the URI's encoding and the query through: \(recoding)"
+            )
+        }
+    }
+
+    @Test(.enabled(if: NodeJS.path != nil, Comment(rawValue: NodeJS.missing)))
+    func theUploadPathFunctionStripsOnlyThePrefixWhenRunInNode() throws {
+        let code = try #require(
+            try resource("UploadPathFunction", "AWS::CloudFront::Function")["FunctionCode"] as? String
+        )
+        let query: [String: Any] = [
+            "partNumber": ["value": "3"], "uploadId": ["value": "2~Zm9v%2Bbar"],
+            "X-Amz-Signature": ["value": "0f3e"], "X-Amz-Credential": ["value": "ASIA%2F20261202%2Fus-east-1%2Fs3"],
+        ]
+        let headers: [String: Any] = [
+            "host": ["value": "uploads.example.com"],
+            "x-amz-checksum-sha256": ["value": "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg="],
+        ]
+        let cases: [(method: String, uri: String, origin: String)] = [
+            ("POST", "/upload", "/"),
+            ("POST", "/upload/", "/"),
+            ("PUT", "/upload/uploads/u-1/6f1c/photo.png", "/uploads/u-1/6f1c/photo.png"),
+            ("PUT", "/upload/uploads/u-1/6f1c/big%20file%2B%25%2F.png", "/uploads/u-1/6f1c/big%20file%2B%25%2F.png"),
+            ("PUT", "/upload/uploads/u-1/6f1c/%E5%AE%B6.pdf", "/uploads/u-1/6f1c/%E5%AE%B6.pdf"),
+            ("PUT", "/upload/upload/twice", "/upload/twice"),
+            ("GET", "/uploads", "/uploads"),
+        ]
+        let events = cases.map { method, uri, _ in
+            [
+                "version": "1.0", "context": ["eventType": "viewer-request"], "viewer": ["ip": "198.51.100.7"],
+                "request": ["method": method, "uri": uri, "querystring": query, "headers": headers, "cookies": [:]],
+            ] as [String: Any]
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ue-cff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let codeFile = directory.appendingPathComponent("function.js")
+        let eventsFile = directory.appendingPathComponent("events.json")
+        try Data(code.utf8).write(to: codeFile)
+        try JSONSerialization.data(withJSONObject: events).write(to: eventsFile)
+        // The function is a plain handler() as CloudFront runs it: evaluate it and call it on each event.
+        let run = """
+            const fs = require('fs');
+            const handler = new Function(fs.readFileSync(process.argv[1], 'utf8') + '\\nreturn handler;')();
+            const events = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+            process.stdout.write(JSON.stringify(events.map((event) => handler(event))));
+            """
+        let node = try #require(NodeJS.path)
+        let result = try CommandResult.run([node, "-e", run, codeFile.path, eventsFile.path])
+        try #require(result.status == 0, "node: \(result.standardError)")
+        let requests = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [[String: Any]]
+        )
+        try #require(requests.count == cases.count)
+        for (request, expected) in zip(requests, cases) {
+            #expect(request["uri"] as? String == expected.origin, "\(expected.method) \(expected.uri)")
+            #expect(request["method"] as? String == expected.method)
+            #expect(text(request["querystring"]) == text(query), "the query goes to S3 as the viewer sent it")
+            #expect(text(request["headers"]) == text(headers))
+        }
+    }
+
+    @Test func theMultipartRoutesReachPresignBehindTheJWTAuthorizer() throws {
+        let body = try #require(try resource("HttpApi", "AWS::ApiGatewayV2::Api")["Body"] as? [String: Any])
+        let paths = try #require(body["paths"] as? [String: Any])
+        // GET /uploads/multipart is a route of its own: API Gateway prefers it to the greedy /uploads/{key+}.
+        let routes = [
+            ("POST", "/uploads"), ("GET", "/uploads"), ("GET", "/uploads/{key+}"),
+            ("POST", "/uploads/multipart/parts"), ("POST", "/uploads/multipart/complete"),
+            ("GET", "/uploads/multipart"), ("DELETE", "/uploads/multipart"),
+        ]
+        for (method, path) in routes {
+            let operation = try #require(
+                (paths[path] as? [String: Any])?[method.lowercased()] as? [String: Any],
+                "\(method) \(path) is missing"
+            )
+            #expect(text(operation["x-amazon-apigateway-integration"]).contains("${PresignFunction.Arn}"), "\(path)")
+            #expect(text(operation["security"]) == #"[{"CognitoJWT":[]}]"#, "\(method) \(path) needs the authorizer")
+        }
+        let permissions = resources.values.filter {
+            $0["Type"] as? String == "AWS::Lambda::Permission"
+                && text($0["Properties"]).contains(#""Ref":"PresignFunction""#)
+        }
+        for (method, path) in routes {
+            #expect(
+                permissions.contains { text($0["Properties"]).contains("}/\(method)\(path)\"") },
+                "API Gateway may not invoke presign for \(method) \(path)"
+            )
+        }
+        let cors = try #require(body["x-amazon-apigateway-cors"] as? [String: Any])
+        #expect(Set(cors["allowMethods"] as? [String] ?? []).isSuperset(of: ["GET", "POST", "DELETE"]))
+    }
+
+    @Test func presignGetsTheMultipartSettingsTheSessionKeysAndTheUploadEndpoint() throws {
+        let variables = try environment(of: "PresignFunction")
+        let parameters = try #require(template["Parameters"] as? [String: [String: Any]])
+        let settings = [
+            ("UPLOAD_MULTIPART_THRESHOLD", "MultipartThresholdBytes", 67_108_864),
+            ("UPLOAD_PART_BYTES", "PartBytes", 8_388_608),
+            ("UPLOAD_MULTIPART_EXPIRES_SECONDS", "MultipartExpiresSeconds", 86_400),
+        ]
+        for (variable, parameter, value) in settings {
+            #expect(text(variables[variable]) == #"{"Ref":"\#(parameter)"}"#, "\(variable)")
+            #expect(parameters[parameter]?["Default"] as? Int == value, "\(parameter)")
+        }
+        #expect(parameters["PartBytes"]?["MinValue"] as? Int == 5_242_880, "S3's smallest part")
+        #expect(parameters["MaxUploadBytes"]?["MaxValue"] as? Int == 5_497_558_138_880, "in parts, up to 5 TiB")
+
+        #expect(
+            text(variables["UPLOAD_SESSION_KEY"])
+                == #"{"Fn::Sub":"{{resolve:secretsmanager:${UploadSessionKey}:SecretString}}"}"#
+        )
+        let secret = try resource("UploadSessionKey", "AWS::SecretsManager::Secret")
+        let generated = try #require(secret["GenerateSecretString"] as? [String: Any])
+        #expect((generated["PasswordLength"] as? Int ?? 0) >= 64)
+        #expect(generated["ExcludePunctuation"] as? Bool == true)
+        #expect(text(variables["UPLOAD_SESSION_KEY_PREVIOUS"]) == #"{"Ref":"PreviousSessionKey"}"#)
+        #expect(parameters["PreviousSessionKey"]?["NoEcho"] as? Bool == true)
+        #expect(parameters["PreviousSessionKey"]?["Default"] as? String == "", "no previous key but during a rotation")
+        for function in ["AuthorizeFunction", "PreTokenFunction", "ObjectCreatedFunction"] {
+            #expect(!text(try environment(of: function)).contains("UPLOAD_SESSION_KEY"), "only presign has the key")
+        }
+
+        let endpoint = text(variables["UPLOAD_PUBLIC_ENDPOINT"])
+        #expect(endpoint.contains(#""Fn::Sub":"https://${DomainName}/upload""#))
+        #expect(endpoint.contains(#""Ref":"PublicUploadEndpoint""#))
+        #expect(
+            !text(variables).contains("Distribution"),
+            "Distribution -> HttpApi -> PresignFunction: presign naming the distribution would be a cycle"
+        )
+    }
+
+    @Test func cfnLintFindsNothingNotEvenADependencyCycle() throws {
+        let python = try #require(PythonTools.python)
+        let lint = "import sys; from cfnlint.runner import main; sys.argv = ['cfn-lint', sys.argv[1]]; sys.exit(main())"
+        let result = try CommandResult.run([python, "-c", lint, BuiltProducts.projectRoot + "/template.yaml"])
+        #expect(result.status == 0, "cfn-lint template.yaml:\n\(result.standardOutput)\(result.standardError)")
     }
 
     @Test func cognitoHasAPoolAClientAndThePreTokenTrigger() throws {
@@ -158,7 +418,7 @@ struct DeployTemplateTests {
 
     @Test func policiesAreLeastPrivilege() throws {
         let presign = text(try resource("PresignFunctionRole", "AWS::IAM::Role")["Policies"])
-        #expect(presign.contains(#""Action":"s3:PutObject""#) && presign.contains("/uploads/*"))
+        #expect(presign.contains(#""s3:PutObject""#) && presign.contains("/uploads/*"))
         #expect(presign.contains("kms:GenerateDataKey"))
         #expect(
             !presign.contains("s3:*") && !presign.contains("s3:DeleteObject") && !presign.contains("s3:GetObject\"")
@@ -172,10 +432,47 @@ struct DeployTemplateTests {
         #expect(!authorize.contains("s3:"), "authorize touches no bucket")
     }
 
+    @Test func presignMayUploadInPartsOnlyUnderUploadsAndDecryptItsParts() throws {
+        let statements = try statements(ofRole: "PresignFunctionRole")
+        for action in ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] {
+            let granting = statements.filter { actions($0).contains(action) }
+            #expect(!granting.isEmpty, "\(action) is not granted")
+            for statement in granting {
+                #expect(
+                    text(statement["Resource"]) == #"{"Fn::Sub":"${UploadBucket.Arn}/uploads/*"}"#,
+                    "\(action) must be scoped to uploads/*"
+                )
+            }
+        }
+        let kms = statements.filter { statement in actions(statement).contains { $0.hasPrefix("kms:") } }
+        #expect(
+            Set(kms.flatMap(actions)) == ["kms:GenerateDataKey", "kms:Decrypt"],
+            "parts of an SSE-KMS upload need Decrypt"
+        )
+        #expect(kms.allSatisfy { text($0["Resource"]) == #"{"Fn::GetAtt":["UploadKey","Arn"]}"# })
+    }
+
     @Test func theOutputsNameWhatAUserNeeds() throws {
         let outputs = try #require(template["Outputs"] as? [String: Any])
-        for name in ["SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "UploadBucketName"] {
+        let names = [
+            "SiteUrl", "ApiUrl", "UserPoolId", "UserPoolClientId", "UploadBucketName", "UploadEndpoint",
+            "BrandedUploadEndpoint", "UploadSessionKeyArn",
+        ]
+        for name in names {
             #expect(outputs[name] != nil, "\(name)")
         }
     }
+}
+
+/// The `node` that runs the CloudFront Function's code: `UPLOAD_EDGE_NODE`, else the first `node` on `PATH`.
+enum NodeJS {
+    static let path: String? = {
+        let environment = ProcessInfo.processInfo.environment
+        if let configured = environment["UPLOAD_EDGE_NODE"], !configured.isEmpty { return configured }
+        let directories =
+            (environment["PATH"] ?? "").split(separator: ":").map(String.init) + ["/usr/bin", "/usr/local/bin"]
+        return directories.map { $0 + "/node" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    static let missing = "needs node to run the CloudFront Function: install Node.js, or set UPLOAD_EDGE_NODE to it"
 }
