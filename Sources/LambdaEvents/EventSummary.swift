@@ -47,6 +47,14 @@ public enum EventSummary {
                 "size": event.detail.object.size.map(JSONValue.integer) ?? .null,
                 "reason": event.detail.reason.map(JSONValue.string) ?? .null,
             ]
+        case .guardDutyMalwareScan(let event):
+            facts = [
+                "bucket": .string(event.detail.s3ObjectDetails.bucketName),
+                "key": .string(event.detail.s3ObjectDetails.objectKey),
+                "scanStatus": event.detail.scanStatus.map(JSONValue.string) ?? .null,
+                "result": .string(event.detail.result.description),
+                "threats": .array((event.detail.scanResultDetails?.threats ?? []).map { .string($0.name) }),
+            ]
         case .sqs(let event):
             facts = [
                 "messages": .array(

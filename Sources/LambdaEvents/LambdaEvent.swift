@@ -12,6 +12,7 @@ public enum LambdaEventKind: String, Sendable, CaseIterable, Codable {
     case s3 = "s3"
     case s3Test = "s3-test"
     case eventBridgeS3 = "eventbridge-s3"
+    case guardDutyMalwareScan = "guardduty-malware-scan"
     case sqs = "sqs"
     case sns = "sns"
     case preTokenGenerationV1 = "cognito-pre-token-generation-v1"
@@ -29,6 +30,7 @@ public enum LambdaEvent: Sendable, Equatable {
     case s3(S3Event)
     case s3Test(S3TestEvent)
     case eventBridgeS3(EventBridgeS3Event)
+    case guardDutyMalwareScan(GuardDutyMalwareScanEvent)
     case sqs(SQSEvent)
     case sns(SNSEvent)
     case preTokenGenerationV1(CognitoPreTokenGenerationV1Event)
@@ -45,6 +47,7 @@ public enum LambdaEvent: Sendable, Equatable {
         case .s3: .s3
         case .s3Test: .s3Test
         case .eventBridgeS3: .eventBridgeS3
+        case .guardDutyMalwareScan: .guardDutyMalwareScan
         case .sqs: .sqs
         case .sns: .sns
         case .preTokenGenerationV1: .preTokenGenerationV1
@@ -86,6 +89,7 @@ public enum LambdaEvent: Sendable, Equatable {
         case .s3: return .s3(try value(S3Event.self))
         case .s3Test: return .s3Test(try value(S3TestEvent.self))
         case .eventBridgeS3: return .eventBridgeS3(try value(EventBridgeS3Event.self))
+        case .guardDutyMalwareScan: return .guardDutyMalwareScan(try value(GuardDutyMalwareScanEvent.self))
         case .sqs: return .sqs(try value(SQSEvent.self))
         case .sns: return .sns(try value(SNSEvent.self))
         case .preTokenGenerationV1: return .preTokenGenerationV1(try value(CognitoPreTokenGenerationV1Event.self))
@@ -165,6 +169,11 @@ enum EventShape {
         }
         if string(.event, equals: "s3:TestEvent") { return .s3Test }
         if value(.detailType) != nil, string(.source, equals: "aws.s3") { return .eventBridgeS3 }
+        if string(.detailType, equals: GuardDutyMalwareScanEvent.detailType),
+            string(.source, equals: GuardDutyMalwareScanEvent.source)
+        {
+            return .guardDutyMalwareScan
+        }
         if let trigger = value(.triggerSource) {
             let name = document.tokens[trigger].kind == .plainString ? document.string(at: trigger) : ""
             guard name.hasPrefix("TokenGeneration_") else {

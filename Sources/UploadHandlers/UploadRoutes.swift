@@ -31,7 +31,8 @@ public enum UploadRoutes {
                 .apiGatewayV2: presign, .functionURL: presign, .apiGatewayV1: presign,
                 .v2Authorizer: authorize, .tokenAuthorizer: authorize, .requestAuthorizer: authorize,
                 .preTokenGenerationV1: pretoken, .preTokenGenerationV2: pretoken,
-                .s3: objectCreated, .s3Test: objectCreated, .eventBridgeS3: objectCreated, .sqs: objectCreated,
+                .s3: objectCreated, .s3Test: objectCreated, .eventBridgeS3: objectCreated,
+                .guardDutyMalwareScan: objectCreated, .sqs: objectCreated,
                 .sns: objectCreated,
             ],
             fallback: InspectHandler()

@@ -19,6 +19,7 @@ struct ProjectEventsTests {
         case name == "s3-testevent.json": .s3Test
         case name.hasPrefix("s3-"): .s3
         case name.hasPrefix("eventbridge-s3-"): .eventBridgeS3
+        case name.hasPrefix("eventbridge-guardduty-"): .guardDutyMalwareScan
         case name.hasPrefix("sqs-"): .sqs
         case name.hasPrefix("sns-"): .sns
         case name.hasPrefix("cognito-pretokengen-v1"): .preTokenGenerationV1
@@ -74,6 +75,7 @@ extension LambdaEvent {
         case .s3(let value): return try encoder.encode(value)
         case .s3Test(let value): return try encoder.encode(value)
         case .eventBridgeS3(let value): return try encoder.encode(value)
+        case .guardDutyMalwareScan(let value): return try encoder.encode(value)
         case .sqs(let value): return try encoder.encode(value)
         case .sns(let value): return try encoder.encode(value)
         case .preTokenGenerationV1(let value): return try encoder.encode(value)
