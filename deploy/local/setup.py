@@ -21,6 +21,7 @@ REGION = "eu-west-1"
 BUCKET = "upload-edge-local"
 QUEUE = "upload-edge-object-created"
 DEV_USER = "dev@example.com"
+KEY_ALIAS = "alias/upload-edge-local"
 
 
 def client(service, endpoint):
@@ -36,7 +37,13 @@ def client(service, endpoint):
 
 def storage(endpoint, origin):
     kms = client("kms", endpoint)
-    key = kms.create_key(Description="upload-edge serve")["KeyMetadata"]
+    # One key per LocalStack, found again by its alias: serves sharing a LocalStack (and its bucket and queue)
+    # then validate each other's uploads against the same key.
+    try:
+        key = kms.describe_key(KeyId=KEY_ALIAS)["KeyMetadata"]
+    except kms.exceptions.NotFoundException:
+        key = kms.create_key(Description="upload-edge serve")["KeyMetadata"]
+        kms.create_alias(AliasName=KEY_ALIAS, TargetKeyId=key["KeyId"])
     sqs = client("sqs", endpoint)
     queue_url = sqs.create_queue(QueueName=QUEUE)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -51,7 +58,7 @@ def storage(endpoint, origin):
             "CORSRules": [
                 {
                     "AllowedOrigins": [origin],
-                    "AllowedMethods": ["POST", "PUT"],
+                    "AllowedMethods": ["GET", "POST", "PUT"],
                     "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag", "Location"],
                     "MaxAgeSeconds": 600,

@@ -1,16 +1,49 @@
-// UploadEdge's upload page: sign in with Cognito, ask the API for a presigned POST, upload straight to S3 with a
-// progress bar per file, then follow each file until the validator has tagged it. Plain JavaScript, no build step
-// and nothing from a CDN. config.json (served beside this file) says where Cognito and the API are.
+// UploadEdge's upload page: sign in with Cognito, ask the API for a presigned upload, send the file straight to
+// storage with a progress bar per file, then follow each file until the validator has tagged it. Small files go up
+// as one presigned POST form; large ones in parts (S3 multipart), several at a time, each part checked by its
+// SHA-256, with pause, resume and cancel, and resumable after a reload because the upload's session is kept in
+// localStorage. Plain JavaScript, no build step and nothing from a CDN. config.json (served beside this file) says
+// where Cognito and the API are, and may set `partConcurrency`.
 "use strict";
 
 const TOKEN_KEY = "uploadedge.idToken";
 const STATUS_POLL_MS = 1000;
 const STATUS_POLL_LIMIT = 60;
 
+// Multipart uploads.
+/** Where a multipart upload's session is kept, one localStorage entry per user and file. */
+const RESUME_PREFIX = "uploadedge.multipart.";
+/** Parts in flight at once, unless config.json says `partConcurrency`. */
+const PART_CONCURRENCY = 4;
+const PART_CONCURRENCY_MAX = 16;
+/** Tries per part before the upload stops with an error; the wait doubles after each failed try. */
+const PART_TRIES = 3;
+const PART_RETRY_MS = 1000;
+/** New URLs for a part whose URL expired (or was refused as expired), beyond its tries. */
+const PART_RESIGNS = 2;
+/** Parts per sign request (the API takes 1 to 100). */
+const SIGN_BATCH = 100;
+/** Each sign request hashes its parts first, which reads them: at most this far ahead of the upload. */
+const SIGN_AHEAD_BYTES = 128 * 1024 * 1024;
+/** A URL this close to its expiresAt is signed again before use. */
+const URL_MARGIN_MS = 30 * 1000;
+/** Headers a browser sets itself and refuses from scripts. */
+const BROWSER_HEADERS = new Set(["content-length", "host"]);
+
 const state = { config: null, limits: null };
 const $ = (id) => document.getElementById(id);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class SessionExpired extends Error {}
+
+/** An error answer from the API: `{"error", "message"}` with its HTTP status. */
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Session
@@ -84,8 +117,16 @@ async function api(method, path, body) {
   }
   if (response.status === 401) throw new SessionExpired();
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(answer.message || `The service answered ${response.status}.`);
+  if (!response.ok) {
+    const message = answer.message || `The service answered ${response.status}.`;
+    throw new ApiError(response.status, answer.error || "", message);
+  }
   return answer;
+}
+
+/** `?key=…&uploadId=…&session=…` for the list and abort routes. */
+function sessionQuery(session) {
+  return ["key", "uploadId", "session"].map((name) => `${name}=${encodeURIComponent(session[name])}`).join("&");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -94,7 +135,8 @@ async function api(method, path, body) {
 function formatBytes(bytes) {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  return `${(bytes / (1024 * 1024 * 1024)).toFixed(2)} GB`;
 }
 
 function typeAllowed(type) {
@@ -106,7 +148,10 @@ function typeAllowed(type) {
 function refusal(file) {
   if (file.size === 0) return "This file is empty.";
   if (file.size > state.limits.maxBytes) {
-    return `Too large: ${formatBytes(file.size)}; the limit is ${formatBytes(state.limits.maxBytes)}.`;
+    let size = formatBytes(file.size);
+    let limit = formatBytes(state.limits.maxBytes);
+    if (size === limit) [size, limit] = [`${file.size} bytes`, `${state.limits.maxBytes} bytes`];
+    return `Too large: ${size}; the limit is ${limit}.`;
   }
   const type = (file.type || "").toLowerCase();
   if (!type) return "Its type is unknown; upload a file with a known extension.";
@@ -114,31 +159,150 @@ function refusal(file) {
   return null;
 }
 
+// Whether a file goes up in parts: at or over the advertised threshold, or too big for one request.
+function usesMultipart(file) {
+  const { multipartThreshold, singleUploadMaxBytes } = state.limits;
+  return (typeof multipartThreshold === "number" && file.size >= multipartThreshold)
+    || (typeof singleUploadMaxBytes === "number" && file.size > singleUploadMaxBytes);
+}
+
+function partConcurrency() {
+  const configured = Number(state.config.partConcurrency);
+  if (!Number.isInteger(configured) || configured < 1) return PART_CONCURRENCY;
+  return Math.min(configured, PART_CONCURRENCY_MAX);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Resuming: a multipart upload's session in localStorage, so that choosing the same file again after a reload or a
+// crash sends only the parts storage does not have yet.
+
+const Resumable = {
+  prefix() {
+    const claims = tokenClaims(currentToken() || "") || {};
+    return `${RESUME_PREFIX}${claims.sub || "anyone"}:`;
+  },
+
+  id(file) {
+    return `${this.prefix()}${file.name}:${file.size}:${file.lastModified}`;
+  },
+
+  load(id) {
+    try {
+      const entry = JSON.parse(localStorage.getItem(id));
+      return entry && entry.key && entry.uploadId && entry.session ? entry : null;
+    } catch (error) {
+      return null;
+    }
+  },
+
+  save(id, file, session) {
+    const entry = {
+      name: file.name, size: file.size, lastModified: file.lastModified, contentType: file.type.toLowerCase(),
+      key: session.key, uploadId: session.uploadId, session: session.session, partSize: session.partSize,
+      partCount: session.partCount, expiresAt: session.expiresAt, startedAt: new Date().toISOString(),
+    };
+    try {
+      localStorage.setItem(id, JSON.stringify(entry));
+    } catch (error) {
+      // Storage full or disabled: the upload still works, it just cannot be resumed after a reload.
+    }
+  },
+
+  drop(id) {
+    localStorage.removeItem(id);
+  },
+
+  // The signed-in user's entries, after dropping those whose session has ended or that cannot be read.
+  all() {
+    const prefix = this.prefix();
+    const entries = [];
+    for (let index = localStorage.length - 1; index >= 0; index -= 1) {
+      const id = localStorage.key(index);
+      if (!id || !id.startsWith(RESUME_PREFIX)) continue;
+      let entry = null;
+      try {
+        entry = JSON.parse(localStorage.getItem(id));
+      } catch (error) {
+        entry = null;
+      }
+      if (!entry || !entry.key || sessionEnded(entry)) {
+        localStorage.removeItem(id);
+      } else if (id.startsWith(prefix)) {
+        entries.push({ id, ...entry });
+      }
+    }
+    return entries.sort((a, b) => String(a.startedAt).localeCompare(String(b.startedAt)));
+  },
+};
+
+function sessionEnded(session) {
+  const end = Date.parse(session.expiresAt);
+  return Number.isFinite(end) && end <= Date.now();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One file's row and its upload
+
+// How an upload in parts stopped short: paused or cancelled by the user.
+class Halt extends Error {
+  constructor(kind) {
+    super(kind);
+    this.kind = kind;
+  }
+}
+
+// A part's PUT that storage refused or that did not get through.
+class PartError extends Error {
+  constructor(message, { retryable = false, expired = false, gone = false } = {}) {
+    super(message);
+    this.retryable = retryable;
+    this.expired = expired;
+    this.gone = gone;
+  }
+}
+
+/** Resume ids of the uploads in parts running now, so one file is not sent twice at once. */
+const activeFiles = new Set();
+/** Resume ids with a row on this page, left out of the unfinished list. */
+const multipartRows = new Map();
+
 class FileUpload {
   constructor(file) {
     this.file = file;
     this.xhr = null;
     this.cancelled = false;
+    this.multipart = null;
+    /** True once the service has said it takes no uploads in parts (501): this file goes up in one request. */
+    this.single = false;
     const row = $("file-row").content.firstElementChild.cloneNode(true);
     row.querySelector(".file-name").textContent = file.name;
     row.querySelector(".file-size").textContent = formatBytes(file.size);
-    row.querySelector(".cancel").addEventListener("click", () => this.cancel());
-    row.querySelector(".retry").addEventListener("click", () => this.start());
-    row.querySelector(".cancel").setAttribute("aria-label", `Cancel ${file.name}`);
-    row.querySelector(".retry").setAttribute("aria-label", `Retry ${file.name}`);
+    const bar = row.querySelector("progress");
+    bar.max = file.size;
+    bar.setAttribute("aria-label", `Upload progress of ${file.name}`);
+    for (const [name, action] of [["cancel", "Cancel"], ["retry", "Retry"], ["pause", "Pause"], ["resume", "Resume"]]) {
+      const button = row.querySelector(`.${name}`);
+      button.setAttribute("aria-label", `${action} ${file.name}`);
+      button.addEventListener("click", () => this[name]());
+    }
     this.row = row;
     $("file-list").prepend(row);
   }
 
-  show(stateName, text, { cancel = false, retry = false } = {}) {
+  show(stateName, text, { cancel = false, retry = false, pause = false, resume = false } = {}) {
     this.row.dataset.state = stateName;
     this.row.querySelector(".file-status").textContent = text;
     this.row.querySelector(".cancel").hidden = !cancel;
     this.row.querySelector(".retry").hidden = !retry;
+    this.row.querySelector(".pause").hidden = !pause;
+    this.row.querySelector(".resume").hidden = !resume;
   }
 
-  progress(fraction) {
-    this.row.querySelector("progress").value = Math.round(fraction * 100);
+  // The bar counts bytes of the file sent so far.
+  progress(bytes) {
+    const bar = this.row.querySelector("progress");
+    bar.value = Math.min(bytes, this.file.size);
+    bar.setAttribute("aria-valuetext", `${formatBytes(bar.value)} of ${formatBytes(this.file.size)}`);
   }
 
   async start() {
@@ -148,6 +312,14 @@ class FileUpload {
       return;
     }
     this.cancelled = false;
+    if (!this.single && usesMultipart(this.file)) {
+      this.multipart = this.multipart || new MultipartUpload(this);
+      await this.multipart.run();
+      if (!this.multipart.unavailable) return;
+      // The service cannot take uploads in parts here: a file that fits in one request goes up as one.
+      this.multipart = null;
+      this.single = true;
+    }
     this.progress(0);
     this.show("requesting", "Asking for an upload…", { cancel: true });
     try {
@@ -159,7 +331,7 @@ class FileUpload {
       if (this.cancelled) return;
       this.key = grant.key;
       await this.post(grant);
-      this.progress(1);
+      this.progress(this.file.size);
       this.show("stored", "Stored. Checking the file…");
       await this.follow();
     } catch (error) {
@@ -183,7 +355,7 @@ class FileUpload {
       xhr.open("POST", grant.url);
       xhr.upload.addEventListener("progress", (event) => {
         if (event.lengthComputable) {
-          this.progress(event.loaded / event.total);
+          this.progress((this.file.size * event.loaded) / event.total);
           this.show("uploading", `Uploading… ${Math.round((100 * event.loaded) / event.total)}%`, { cancel: true });
         }
       });
@@ -200,8 +372,24 @@ class FileUpload {
 
   cancel() {
     this.cancelled = true;
+    if (this.multipart) {
+      this.multipart.cancel();
+      return;
+    }
     if (this.xhr) this.xhr.abort();
     this.show("cancelled", "Cancelled.", { retry: true });
+  }
+
+  retry() {
+    this.start();
+  }
+
+  pause() {
+    if (this.multipart) this.multipart.pause();
+  }
+
+  resume() {
+    this.start();
   }
 
   // Polls GET /uploads/{key} until the validator has decided.
@@ -216,10 +404,498 @@ class FileUpload {
         this.show("rejected", `Rejected: ${describeReason(answer.reason)}`);
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, STATUS_POLL_MS));
+      await sleep(STATUS_POLL_MS);
     }
     this.show("stored", "Stored. Validation is taking longer than usual; check back later.");
   }
+}
+
+// An upload in parts, for one FileUpload's row. `run()` goes: a session (kept from before, or one from localStorage,
+// or a new one), the parts storage already holds (when resuming), the missing parts `partConcurrency()` at a time,
+// then complete and follow the validator. It stops at a pause (resume runs it again, from the list of parts), a
+// cancel (which aborts the upload), or an error (retry runs it again, keeping what was sent).
+class MultipartUpload {
+  constructor(upload) {
+    this.upload = upload;
+    this.file = upload.file;
+    /** The localStorage entry's id, fixed while signed in (it names the user). */
+    this.resumeId = Resumable.id(upload.file);
+    this.session = null;
+    this.parts = [];
+    this.xhrs = new Set();
+    this.sleepers = new Set();
+    this.halt = null;
+    this.failure = null;
+    this.runAgain = false;
+    this.running = false;
+    this.signing = null;
+    this.partsSent = 0;
+    this.lastText = "";
+    /** Said before the progress: how this upload resumed or restarted. */
+    this.note = "";
+  }
+
+  async run() {
+    if (this.running) {
+      // Resumed before the paused run has wound down: run again once it has.
+      if (this.halt && this.halt.kind === "paused") this.runAgain = true;
+      return;
+    }
+    if (activeFiles.has(this.resumeId)) {
+      this.upload.show("failed", "This file is already uploading in another row; wait for it or cancel it first.", {
+        retry: true,
+      });
+      return;
+    }
+    this.running = true;
+    activeFiles.add(this.resumeId);
+    multipartRows.set(this.resumeId, this);
+    showUnfinished();
+    this.halt = null;
+    this.note = "";
+    let completed = false;
+    try {
+      completed = await this.attempt(true);
+    } finally {
+      this.running = false;
+      activeFiles.delete(this.resumeId);
+    }
+    if (completed) {
+      await this.followValidation();
+    } else if (this.runAgain) {
+      this.runAgain = false;
+      await this.run();
+    }
+  }
+
+  // After complete the object is stored: from here on an error must not send it again.
+  async followValidation() {
+    try {
+      await this.upload.follow();
+    } catch (error) {
+      if (error instanceof SessionExpired) {
+        endSession("Your session has expired. Sign in again to continue.");
+        return;
+      }
+      this.upload.show("stored", `Stored, but its check cannot be followed: ${error.message} Reload later to see it.`);
+    }
+  }
+
+  // One go at the upload, up to complete (true) or a stop (false); `mayRestart`: an expired or vanished session
+  // starts one fresh upload.
+  async attempt(mayRestart) {
+    const show = this.upload.show.bind(this.upload);
+    try {
+      let stored = [];
+      if (!this.session) {
+        const saved = Resumable.load(this.resumeId);
+        if (saved && sessionEnded(saved)) Resumable.drop(this.resumeId);
+        else if (saved) this.session = saved;
+      }
+      if (this.session) {
+        show("resuming", "Checking which parts are already stored…", { cancel: true });
+        try {
+          stored = (await api("GET", `/uploads/multipart?${sessionQuery(this.session)}`)).parts || [];
+        } catch (error) {
+          if (!(error instanceof ApiError) || ![403, 404, 410].includes(error.status)) throw error;
+          // Completed, aborted, expired or not this user's: what was sent is gone; start over.
+          this.forget();
+          this.note = "The earlier upload of this file could not be resumed, so it started again. ";
+        }
+      }
+      if (this.halt) throw this.halt;
+      if (!this.session) {
+        show("requesting", `${this.note}Asking for an upload…`, { cancel: true });
+        const session = await api("POST", "/uploads", {
+          filename: this.file.name,
+          contentType: this.file.type.toLowerCase(),
+          size: this.file.size,
+          method: "MULTIPART",
+        });
+        this.session = session;
+        Resumable.save(this.resumeId, this.file, session);
+        if (this.halt) throw this.halt;
+      }
+      this.upload.key = this.session.key;
+      this.plan(stored);
+      const held = this.parts.filter((part) => part.done).length;
+      this.row("partsResumed", held);
+      if (held > 0) this.note = `Resumed: ${held} of ${this.parts.length} parts were already stored. `;
+      this.report(true);
+      await this.sendParts();
+      show("completing", "Putting the parts together…");
+      await this.complete();
+      this.upload.progress(this.file.size);
+      show("stored", "Stored. Checking the file…");
+      return true;
+    } catch (error) {
+      this.abortParts();
+      if (this.halt && this.halt.kind === "left") return false;
+      if (error instanceof SessionExpired) {
+        // The upload stays in localStorage: choosing the file again after signing in resumes it.
+        endSession("Your session has expired. Sign in again to continue; choose the same file to resume its upload.");
+        return false;
+      }
+      if (error instanceof Halt) {
+        if (error.kind === "paused") this.showPaused();
+        if (error.kind === "cancelled" && this.session) {
+          // Cancelled while the upload was being created: abort what the create made.
+          await this.abortRemote().catch(() => {});
+          this.forget();
+        }
+        return false;
+      }
+      const single = state.limits.singleUploadMaxBytes;
+      if (error instanceof ApiError && error.status === 501 && !this.session
+        && (typeof single !== "number" || this.file.size <= single)) {
+        this.unavailable = true;
+        return false;
+      }
+      const startOver = (error instanceof ApiError && error.status === 410) || (error instanceof ApiError
+        && error.status === 404) || (error instanceof PartError && error.gone);
+      if (startOver && mayRestart) {
+        await this.abortRemote().catch(() => {});
+        this.forget();
+        this.note = error.status === 410
+          ? "The upload session had expired, so it started again from the beginning. "
+          : "The earlier upload was no longer in storage, so it started again from the beginning. ";
+        return this.attempt(false);
+      }
+      if (error instanceof ApiError && (error.status === 403 || error.status === 412 || startOver)) {
+        // This session cannot be used again: a retry starts a fresh upload.
+        await this.abortRemote().catch(() => {});
+        this.forget();
+      }
+      show("failed", `Failed: ${this.describe(error)}`, { retry: true, cancel: Boolean(this.session) });
+      return false;
+    }
+  }
+
+  describe(error) {
+    const then = (advice) => `${error.message}${/[.!?]$/.test(error.message) ? "" : "."} ${advice}`;
+    if (error instanceof ApiError) {
+      if (error.status === 409) return then("Retry to send the missing parts.");
+      if (error.status === 412) return then("Rename the file and upload it again.");
+      if (error.status === 403) return then("Retry to start a new upload.");
+      if (error.status === 410 || error.status === 404) return then("Retry to start again.");
+      if (error.status >= 500) return then("Retry in a moment.");
+      return error.message;
+    }
+    if (error instanceof PartError) return then("Retry to send the rest; what is stored is kept.");
+    return error.message;
+  }
+
+  // Parts 1…partCount, each partSize bytes but the last; `stored` (from the list) marks those already there.
+  plan(stored) {
+    const { partSize, partCount } = this.session;
+    const previous = new Map(this.parts.map((part) => [part.number, part]));
+    this.parts = [];
+    for (let number = 1; number <= partCount; number += 1) {
+      const start = (number - 1) * partSize;
+      const end = number === partCount ? this.file.size : start + partSize;
+      const known = previous.get(number);
+      this.parts.push({
+        number, start, end, size: end - start, loaded: 0, done: false, sending: false, etag: null,
+        checksum: known ? known.checksum : null, url: known ? known.url : null,
+        urlExpiresAt: known ? known.urlExpiresAt : 0, headers: known ? known.headers : null,
+      });
+    }
+    for (const listed of stored) {
+      const part = this.parts[listed.partNumber - 1];
+      if (part && listed.size === part.size && listed.etag) {
+        Object.assign(part, { done: true, loaded: part.size, etag: listed.etag });
+        if (listed.checksumSHA256) part.checksum = listed.checksumSHA256;
+      }
+    }
+  }
+
+  // Sends every part not stored yet, partConcurrency() at a time; the first part that fails stops the others.
+  async sendParts() {
+    const queue = this.parts.filter((part) => !part.done);
+    this.failure = null;
+    const worker = async () => {
+      while (!this.stop() && queue.length > 0) {
+        const part = queue.shift();
+        try {
+          await this.sendPart(part);
+        } catch (error) {
+          if (!this.stop()) this.failure = error;
+          this.abortParts();
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(partConcurrency(), queue.length) }, worker));
+    if (this.stop()) throw this.stop();
+  }
+
+  // Why the parts must stop now: a pause or cancel, or another part's failure; null while they may go on.
+  stop() {
+    return this.halt || this.failure;
+  }
+
+  async sendPart(part) {
+    let resigns = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.ensureSigned(part);
+        if (this.stop()) throw this.stop();
+        part.etag = await this.put(part);
+        Object.assign(part, { done: true, loaded: part.size });
+        this.partsSent += 1;
+        this.row("partsSent", this.partsSent);
+        this.report(true);
+        return;
+      } catch (error) {
+        part.loaded = 0;
+        if (this.stop()) throw this.stop();
+        if (!(error instanceof PartError)) throw error;
+        if (error.expired && resigns < PART_RESIGNS) {
+          resigns += 1;
+          attempt -= 1;
+          part.url = null;
+          continue;
+        }
+        if (!error.retryable || attempt >= PART_TRIES) throw error;
+        const wait = PART_RETRY_MS * 2 ** (attempt - 1);
+        const reason = error.message[0].toUpperCase() + error.message.slice(1);
+        const next = `Trying again in ${wait / 1000} s (try ${attempt + 1} of ${PART_TRIES})…`;
+        this.upload.show("uploading", `${reason} ${next}`, { cancel: true, pause: true });
+        await this.wait(wait);
+        if (this.stop()) throw this.stop();
+      }
+    }
+  }
+
+  urlFresh(part) {
+    return Boolean(part.url) && part.urlExpiresAt - URL_MARGIN_MS > Date.now();
+  }
+
+  // A fresh URL for the part: signed with the parts that follow it, one sign request at a time.
+  async ensureSigned(part) {
+    for (let round = 0; round < 2 && !this.urlFresh(part); round += 1) {
+      if (!this.signing) this.signing = this.signBatch(part).finally(() => { this.signing = null; });
+      await this.signing;
+    }
+    if (!part.url) throw new Error(`part ${part.number} could not be signed. Retry.`);
+  }
+
+  async signBatch(first) {
+    const batch = [first];
+    let bytes = first.size;
+    for (const part of this.parts) {
+      if (batch.length >= SIGN_BATCH) break;
+      if (part.number <= first.number || part.done || part.sending || this.urlFresh(part)) continue;
+      if (bytes + part.size > SIGN_AHEAD_BYTES) break;
+      batch.push(part);
+      bytes += part.size;
+    }
+    for (const part of batch) {
+      if (!part.checksum) part.checksum = await this.sha256(part);
+      if (this.stop()) throw this.stop();
+    }
+    const answer = await api("POST", "/uploads/multipart/parts", {
+      key: this.session.key,
+      uploadId: this.session.uploadId,
+      session: this.session.session,
+      parts: batch.map((part) => ({ partNumber: part.number, checksumSHA256: part.checksum })),
+    });
+    const expiresAt = Date.parse(answer.expiresAt) || 0;
+    for (const signed of answer.parts || []) {
+      const part = this.parts[signed.partNumber - 1];
+      if (part) Object.assign(part, { url: signed.url, headers: signed.headers || {}, urlExpiresAt: expiresAt });
+    }
+  }
+
+  // The base64 SHA-256 of a part, from the file itself.
+  async sha256(part) {
+    let bytes;
+    try {
+      bytes = await this.file.slice(part.start, part.end).arrayBuffer();
+    } catch (error) {
+      throw new Error("the file can no longer be read (it was moved, changed or deleted). Choose it again.");
+    }
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    let binary = "";
+    for (const byte of digest) binary += String.fromCharCode(byte);
+    return btoa(binary);
+  }
+
+  // PUT one part with its URL's headers; resolves to the ETag storage answers with (null if it is not readable).
+  put(part) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      this.xhrs.add(xhr);
+      part.sending = true;
+      const settle = (action, value) => {
+        this.xhrs.delete(xhr);
+        part.sending = false;
+        action(value);
+      };
+      xhr.open("PUT", part.url);
+      for (const [name, value] of Object.entries(part.headers || {})) {
+        if (!BROWSER_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
+      }
+      xhr.upload.addEventListener("progress", (event) => {
+        part.loaded = Math.min(event.loaded, part.size);
+        this.report(false);
+      });
+      xhr.addEventListener("load", () => {
+        if (xhr.status >= 200 && xhr.status < 300) return settle(resolve, xhr.getResponseHeader("ETag"));
+        settle(reject, partError(part, xhr));
+      });
+      xhr.addEventListener("error", () => settle(reject, new PartError(
+        `network error while sending part ${part.number}. Check your connection.`, { retryable: true })));
+      xhr.addEventListener("abort", () => settle(reject, new PartError("cancelled.")));
+      xhr.send(this.file.slice(part.start, part.end));
+    });
+  }
+
+  async complete() {
+    if (this.parts.some((part) => !part.etag || !part.checksum)) {
+      // An ETag the browser could not read, or a part sent before a reload: the list has them all.
+      const listed = (await api("GET", `/uploads/multipart?${sessionQuery(this.session)}`)).parts || [];
+      for (const entry of listed) {
+        const part = this.parts[entry.partNumber - 1];
+        if (part && entry.size === part.size) {
+          part.etag = part.etag || entry.etag;
+          part.checksum = entry.checksumSHA256 || part.checksum;
+        }
+      }
+    }
+    await api("POST", "/uploads/multipart/complete", {
+      key: this.session.key,
+      uploadId: this.session.uploadId,
+      session: this.session.session,
+      parts: this.parts.map((part) => ({ partNumber: part.number, etag: part.etag, checksumSHA256: part.checksum })),
+    });
+    Resumable.drop(this.resumeId);
+    this.session = null;
+    this.parts = [];
+  }
+
+  // The bar and the status line: bytes of stored parts plus what is in flight. `force`: the part count changed.
+  report(force) {
+    const sent = this.parts.reduce((sum, part) => sum + (part.done ? part.size : part.loaded), 0);
+    const done = this.parts.filter((part) => part.done).length;
+    this.upload.progress(sent);
+    this.row("partsDone", done);
+    this.row("partsTotal", this.parts.length);
+    // In steps of 5%, so that screen readers (the status is a live region) are not told every percent.
+    const percent = 5 * Math.floor((20 * sent) / this.file.size);
+    const text = `${this.note}Uploading… ${percent}% (${done} of ${this.parts.length} parts stored)`;
+    if (force || text !== this.lastText) {
+      this.lastText = text;
+      this.upload.show("uploading", text, { cancel: true, pause: true });
+    }
+  }
+
+  row(name, value) {
+    this.upload.row.dataset[name] = String(value);
+  }
+
+  showPaused() {
+    const done = this.parts.filter((part) => part.done).length;
+    this.upload.progress(this.parts.reduce((sum, part) => sum + (part.done ? part.size : 0), 0));
+    this.upload.show("paused", `Paused: ${done} of ${this.parts.length} parts stored. Resume to send the rest.`, {
+      resume: true, cancel: true,
+    });
+  }
+
+  // Sleeps, but wakes as soon as the upload is paused, cancelled or fails.
+  wait(ms) {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleepers.delete(wake);
+        resolve();
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.sleepers.add(wake);
+    });
+  }
+
+  // Stops every part in flight or waiting to be tried again.
+  abortParts() {
+    for (const xhr of Array.from(this.xhrs)) xhr.abort();
+    for (const wake of Array.from(this.sleepers)) wake();
+    this.sleepers.clear();
+  }
+
+  // The row is gone (signed out): stop without a word; the localStorage entry stays for resuming.
+  leave() {
+    this.runAgain = false;
+    this.halt = new Halt("left");
+    this.abortParts();
+  }
+
+  pause() {
+    if (!this.running) return;
+    this.halt = new Halt("paused");
+    this.abortParts();
+    this.showPaused();
+  }
+
+  async cancel() {
+    this.runAgain = false;
+    this.halt = new Halt("cancelled");
+    this.abortParts();
+    this.upload.show("cancelling", "Cancelling…");
+    try {
+      await this.abortRemote();
+      this.forget();
+      this.parts = [];
+      this.upload.progress(0);
+      this.upload.show("cancelled", "Cancelled: nothing of it is kept.", { retry: true });
+    } catch (error) {
+      if (error instanceof SessionExpired) {
+        endSession("Your session has expired. Sign in again, then choose the file again to cancel or resume it.");
+        return;
+      }
+      this.upload.show("failed", `Could not cancel: ${error.message}`, { cancel: true });
+    }
+  }
+
+  // DELETE the upload in storage, so its parts are not kept (and billed).
+  async abortRemote() {
+    const cancelled = this.halt && this.halt.kind === "cancelled";
+    const session = this.session || (cancelled ? Resumable.load(this.resumeId) : null);
+    if (!session) return;
+    try {
+      await api("DELETE", `/uploads/multipart?${sessionQuery(session)}`);
+    } catch (error) {
+      // A session the API no longer accepts cannot be aborted; S3's lifecycle rule removes its parts.
+      if (!(error instanceof ApiError) || ![403, 404, 410].includes(error.status)) throw error;
+    }
+  }
+
+  forget() {
+    Resumable.drop(this.resumeId);
+    this.session = null;
+    this.parts = [];
+  }
+}
+
+// A part's refusal, from S3's XML error: whether trying again can help, whether its URL expired, whether the upload
+// is gone.
+function partError(part, xhr) {
+  const body = xhr.responseText || "";
+  const code = (/<Code>([^<]*)<\/Code>/.exec(body) || [])[1] || "";
+  const message = (/<Message>([^<]*)<\/Message>/.exec(body) || [])[1] || "";
+  const status = xhr.status;
+  const detail = `${status}${code ? ` ${code}` : ""}${message ? `: ${message}` : ""}`;
+  const what = `storage refused part ${part.number} (${detail}).`;
+  if (status === 403 && /expired/i.test(message + code)) return new PartError(what, { expired: true });
+  if (status === 404 || code === "NoSuchUpload") return new PartError(what, { gone: true });
+  if (["BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidRequest"].includes(code)
+    && /checksum|digest/i.test(code + message)) {
+    return new PartError(`the file changed while it was being uploaded (part ${part.number}). Choose it again.`);
+  }
+  const retryable = status === 0 || status >= 500 || status === 408 || status === 429
+    || ["RequestTimeout", "SlowDown", "InternalError", "ServiceUnavailable"].includes(code);
+  return new PartError(what, { retryable });
 }
 
 const REASONS = {
@@ -231,6 +907,11 @@ const REASONS = {
   "type-not-allowed": "its type is not accepted.",
   "owner-mismatch": "it does not belong to you.",
   "sse-missing": "it was not stored encrypted.",
+  "sse-wrong-key": "it was not stored encrypted with this service's key.",
+  "owner-missing": "it does not say who it belongs to.",
+  "outside-prefix": "it was stored outside your folder.",
+  "type-missing": "it was stored without a type.",
+  "empty": "it is empty.",
 };
 
 function describeReason(reason) {
@@ -252,7 +933,51 @@ function showSignIn(message) {
   $("account").hidden = true;
   $("sign-in-section").hidden = false;
   $("file-list").replaceChildren();
+  $("unfinished-list").replaceChildren();
+  // Signed out: uploads in parts stop here and stay resumable from localStorage.
+  for (const upload of multipartRows.values()) upload.leave();
+  multipartRows.clear();
   $("username").focus();
+}
+
+// Uploads in parts that this browser started and did not finish (a reload, a crash, a closed tab), except those with
+// a row on the page: each can be resumed by choosing the same file again, or discarded.
+function showUnfinished() {
+  if (!state.limits) return;
+  const entries = Resumable.all().filter((entry) => !multipartRows.has(entry.id));
+  const items = entries.map((entry) => {
+    const item = document.createElement("li");
+    const text = document.createElement("span");
+    const started = new Date(entry.startedAt);
+    text.textContent = `${entry.name} (${formatBytes(entry.size)})`
+      + (Number.isNaN(started.getTime()) ? "" : `, started ${started.toLocaleString()}`);
+    const discard = document.createElement("button");
+    discard.type = "button";
+    discard.className = "discard";
+    discard.textContent = "Discard";
+    discard.setAttribute("aria-label", `Discard the unfinished upload of ${entry.name}`);
+    discard.addEventListener("click", () => discardUnfinished(entry, discard));
+    item.append(text, discard);
+    return item;
+  });
+  $("unfinished-list").replaceChildren(...items);
+  $("unfinished").hidden = items.length === 0;
+}
+
+async function discardUnfinished(entry, button) {
+  button.disabled = true;
+  try {
+    await api("DELETE", `/uploads/multipart?${sessionQuery(entry)}`);
+  } catch (error) {
+    if (error instanceof SessionExpired) return endSession("Your session has expired. Sign in again to continue.");
+    if (!(error instanceof ApiError) || ![403, 404, 410].includes(error.status)) {
+      button.disabled = false;
+      notice(`Could not discard ${entry.name}: ${error.message}`);
+      return;
+    }
+  }
+  localStorage.removeItem(entry.id);
+  showUnfinished();
 }
 
 async function showUploads() {
@@ -265,13 +990,17 @@ async function showUploads() {
     notice(`The upload service is unavailable: ${error.message}`);
     return;
   }
-  $("limits").textContent =
-    `Up to ${formatBytes(state.limits.maxBytes)} per file. Accepted: ${state.limits.allowedTypes.join(", ")}.`;
+  const inParts = typeof state.limits.multipartThreshold === "number"
+    ? ` Files of ${formatBytes(state.limits.multipartThreshold)} or more go up in parts and can be paused and resumed.`
+    : "";
+  const accepted = state.limits.allowedTypes.join(", ");
+  $("limits").textContent = `Up to ${formatBytes(state.limits.maxBytes)} per file. Accepted: ${accepted}.${inParts}`;
   $("files").accept = state.limits.allowedTypes.join(",");
   $("loading").hidden = true;
   $("sign-in-section").hidden = true;
   $("account").hidden = false;
   $("upload-section").hidden = false;
+  showUnfinished();
   $("files").focus();
 }
 
@@ -317,7 +1046,17 @@ async function main() {
     }
     if (!currentToken()) return endSession("Your session has expired. Sign in again to continue.");
     notice("");
-    for (const file of files) new FileUpload(file).start();
+    for (const file of files) {
+      // The same file again, while its row is paused or failed: that row carries on.
+      const earlier = multipartRows.get(Resumable.id(file));
+      if (earlier && earlier.session) {
+        earlier.file = file;
+        earlier.upload.file = file;
+        earlier.upload.start();
+      } else {
+        new FileUpload(file).start();
+      }
+    }
     $("upload-form").reset();
   });
 
