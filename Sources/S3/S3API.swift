@@ -15,6 +15,7 @@ enum S3API {
     static let maxParts = "max-parts"
     static let xmlNamespace = "http://s3.amazonaws.com/doc/2006-03-01/"
     static let tagging = "tagging"
+    static let taggingHeader = "x-amz-tagging"
     static let listType = "list-type"
     static let continuationToken = "continuation-token"
     static let maxKeys = "max-keys"

@@ -35,17 +35,21 @@ extension S3Client {
         public var kmsKeyID: String?
         /// `x-amz-checksum-algorithm: SHA256`: every part must then carry its SHA-256, which S3 checks.
         public var checksumSHA256: Bool
+        /// The object's tags, set when it is completed.
+        public var tags: [String: String]
 
         public init(
             contentType: String? = nil,
             metadata: [String: String] = [:],
             kmsKeyID: String? = nil,
-            checksumSHA256: Bool = false
+            checksumSHA256: Bool = false,
+            tags: [String: String] = [:]
         ) {
             self.contentType = contentType
             self.metadata = metadata
             self.kmsKeyID = kmsKeyID
             self.checksumSHA256 = checksumSHA256
+            self.tags = tags
         }
     }
 
@@ -55,15 +59,13 @@ extension S3Client {
         key: String,
         options: MultipartOptions = .init()
     ) throws(S3Error) -> String {
-        var headers: [SigningRequest.Header] = []
-        if let type = options.contentType { headers.append(.init("Content-Type", type)) }
-        for (name, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
-            headers.append(.init("x-amz-meta-\(name)", value))
-        }
-        if let kmsKeyID = options.kmsKeyID {
-            headers.append(.init(S3API.serverSideEncryption, "aws:kms"))
-            headers.append(.init(S3API.kmsKeyID, kmsKeyID))
-        }
+        var headers =
+            PutOptions(
+                contentType: options.contentType,
+                metadata: options.metadata,
+                kmsKeyID: options.kmsKeyID,
+                tags: options.tags
+            ).headers
         if options.checksumSHA256 { headers.append(.init(S3API.checksumAlgorithm, "SHA256")) }
         let response = try send(
             "POST",
@@ -178,6 +180,34 @@ extension S3Client {
         )
         let root = try Self.parse(response.body, operation: "CompleteMultipartUpload")
         return root.text("ETag") ?? response.headers["etag"] ?? ""
+    }
+
+    /// `UploadPart` signed in headers (the function's own uploads; clients get presigned part URLs). Returns the
+    /// part's ETag.
+    public func uploadPart(
+        bucket: String,
+        key: String,
+        uploadID: String,
+        partNumber: Int,
+        body: [UInt8]
+    ) throws(S3Error) -> String {
+        let response = try send(
+            "PUT",
+            bucket: bucket,
+            key: key,
+            query: [.init("partNumber", String(partNumber)), .init(S3API.uploadID, uploadID)],
+            body: body,
+            operation: "UploadPart"
+        )
+        guard let eTag = response.headers["etag"] else {
+            throw S3Error(
+                .invalidResponse,
+                awsCode: "MissingETag",
+                status: response.status,
+                message: "UploadPart answered without an ETag"
+            )
+        }
+        return eTag
     }
 
     /// `AbortMultipartUpload`: S3 discards every part. An upload S3 no longer knows counts as aborted.

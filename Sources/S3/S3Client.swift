@@ -73,26 +73,52 @@ public final class S3Client {
         public var metadata: [String: String]
         /// SSE-KMS with this key.
         public var kmsKeyID: String?
+        /// The object's tags, set with it (`x-amz-tagging`).
+        public var tags: [String: String]
 
-        public init(contentType: String? = nil, metadata: [String: String] = [:], kmsKeyID: String? = nil) {
+        public init(
+            contentType: String? = nil,
+            metadata: [String: String] = [:],
+            kmsKeyID: String? = nil,
+            tags: [String: String] = [:]
+        ) {
             self.contentType = contentType
             self.metadata = metadata
             self.kmsKeyID = kmsKeyID
+            self.tags = tags
+        }
+
+        var headers: [SigningRequest.Header] {
+            var headers: [SigningRequest.Header] = []
+            if let type = contentType { headers.append(.init("Content-Type", type)) }
+            for (name, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                headers.append(.init("x-amz-meta-\(name)", value))
+            }
+            if let kmsKeyID {
+                headers.append(.init(S3API.serverSideEncryption, "aws:kms"))
+                headers.append(.init(S3API.kmsKeyID, kmsKeyID))
+            }
+            if !tags.isEmpty {
+                let encoded = tags.sorted(by: { $0.key < $1.key }).map {
+                    "\(URIEncoding.encode($0.key))=\(URIEncoding.encode($0.value))"
+                }
+                headers.append(.init(S3API.taggingHeader, encoded.joined(separator: "&")))
+            }
+            return headers
         }
     }
 
-    /// Stores an object (tools and tests; users upload with presigned requests).
-    public func putObject(bucket: String, key: String, body: [UInt8], options: PutOptions = .init()) throws(S3Error) {
-        var headers: [SigningRequest.Header] = []
-        if let type = options.contentType { headers.append(.init("Content-Type", type)) }
-        for (name, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
-            headers.append(.init("x-amz-meta-\(name)", value))
-        }
-        if let kmsKeyID = options.kmsKeyID {
-            headers.append(.init(S3API.serverSideEncryption, "aws:kms"))
-            headers.append(.init(S3API.kmsKeyID, kmsKeyID))
-        }
-        _ = try send("PUT", bucket: bucket, key: key, headers: headers, body: body, operation: "PutObject")
+    /// Stores an object: tools and tests, and object-created's rewrite of a stripped image (users upload with
+    /// presigned requests). Returns its ETag.
+    @discardableResult
+    public func putObject(
+        bucket: String,
+        key: String,
+        body: [UInt8],
+        options: PutOptions = .init()
+    ) throws(S3Error) -> String? {
+        try send("PUT", bucket: bucket, key: key, headers: options.headers, body: body, operation: "PutObject")
+            .headers["etag"]
     }
 
     /// The object's tags.
@@ -218,7 +244,12 @@ public final class S3Client {
         let root = try Self.parse(response.body, operation: "ListObjectsV2")
         let entries = root.all("Contents").compactMap { item -> S3ObjectList.Entry? in
             guard let key = item.text("Key") else { return nil }
-            return .init(key: key, size: item.text("Size").flatMap { Int64($0) } ?? 0, eTag: item.text("ETag"))
+            return .init(
+                key: key,
+                size: item.text("Size").flatMap { Int64($0) } ?? 0,
+                eTag: item.text("ETag"),
+                lastModified: item.text("LastModified")
+            )
         }
         let truncated = root.text("IsTruncated") == "true"
         return S3ObjectList(entries: entries, continuationToken: truncated ? root.text("NextContinuationToken") : nil)

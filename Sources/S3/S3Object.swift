@@ -10,6 +10,8 @@ public struct S3ObjectHead: Sendable, Equatable {
     public var kmsKeyID: String?
     /// `x-amz-meta-*` values, by lowercased name without the prefix.
     public var metadata: [String: String]
+    /// `Last-Modified`, as S3 sends it (RFC 1123).
+    public var lastModified: String?
 
     /// From the headers of a `HEAD` or `GET` response, names lowercased.
     public init(headers: [String: String]) throws(S3Error) {
@@ -22,6 +24,7 @@ public struct S3ObjectHead: Sendable, Equatable {
         versionID = headers["x-amz-version-id"]
         serverSideEncryption = headers["x-amz-server-side-encryption"]
         kmsKeyID = headers["x-amz-server-side-encryption-aws-kms-key-id"]
+        lastModified = headers["last-modified"]
         var metadata: [String: String] = [:]
         for (name, value) in headers where name.hasPrefix("x-amz-meta-") {
             metadata[String(name.dropFirst("x-amz-meta-".count))] = value
@@ -36,6 +39,15 @@ public struct S3ObjectList: Sendable, Equatable {
         public var key: String
         public var size: Int64
         public var eTag: String?
+        /// ISO 8601, as `ListObjectsV2` sends it: `2026-11-29T12:00:00.000Z` (sorts as text).
+        public var lastModified: String?
+
+        public init(key: String, size: Int64, eTag: String? = nil, lastModified: String? = nil) {
+            self.key = key
+            self.size = size
+            self.eTag = eTag
+            self.lastModified = lastModified
+        }
     }
 
     public var entries: [Entry]

@@ -103,13 +103,30 @@ public struct S3Presigner: Sendable {
     }
 
     /// A presigned GET of `key`.
+    /// - Parameters:
+    ///   - contentDisposition: Signed as `response-content-disposition`: S3 answers with this `Content-Disposition`
+    ///     (`attachment; …` keeps a browser from rendering the object inline).
+    ///   - contentType: Signed as `response-content-type`: S3 answers with this `Content-Type`.
     public func presignGet(
         bucket: String,
         key: String,
+        contentDisposition: String? = nil,
+        contentType: String? = nil,
         expires: Int,
         at time: SigningTime
     ) throws(S3PresignError) -> PresignedURL {
-        try presign(method: "GET", bucket: bucket, key: key, query: [], headers: [], expires: expires, at: time)
+        var query: [SigningRequest.QueryItem] = []
+        if let contentDisposition { query.append(.init("response-content-disposition", contentDisposition)) }
+        if let contentType { query.append(.init("response-content-type", contentType)) }
+        return try presign(
+            method: "GET",
+            bucket: bucket,
+            key: key,
+            query: query,
+            headers: [],
+            expires: expires,
+            at: time
+        )
     }
 
     /// Presigns `method` on `key` with `headers` signed (besides `Host`).
