@@ -34,6 +34,12 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .yum(["libcurl-devel"])]
         ),
+        // zlib, on every Lambda host: CRC-32 for PNG chunks and inflate for PDF streams, in object-created's checks.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]
+        ),
         // The runtime loop, the Runtime API client and the handler protocols. Runs inside Lambda.
         .target(
             name: "LambdaRuntime",
@@ -107,6 +113,7 @@ let package = Package(
                 "LambdaRuntime",
                 "S3Presigning",
                 "SigV4",
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
