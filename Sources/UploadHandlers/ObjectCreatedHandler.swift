@@ -23,11 +23,30 @@ public struct ObjectCreatedConfiguration: Sendable {
     public var quarantinePrefix: String
     /// The client's endpoint: the presigner's, but never the accelerate endpoint (no gain inside the region).
     public var endpoint: S3Endpoint
+    /// `SCAN_REQUIRED` (default `true`): a validated object waits, `pending`, for a malware verdict before it is
+    /// `clean`. With `false` it is `clean` once validated, for stacks without GuardDuty.
+    public var scanRequired: Bool
+    /// `UPLOAD_STRIP_METADATA` (default `true`): JPEG, PNG and WebP objects are rewritten without EXIF, XMP,
+    /// IPTC, comments and text chunks (the ICC profile and the orientation stay).
+    public var stripMetadata: Bool
+    /// `VALIDATE_MAX_BYTES` (default 64 MiB): objects up to this size are checked whole; larger ones by their head
+    /// and tail, and the log says so.
+    public var validateMaxBytes: Int64
 
-    public init(upload: PresignConfiguration, rejectAction: RejectAction = .quarantine, quarantinePrefix: String) {
+    public init(
+        upload: PresignConfiguration,
+        rejectAction: RejectAction = .quarantine,
+        quarantinePrefix: String,
+        scanRequired: Bool = true,
+        stripMetadata: Bool = true,
+        validateMaxBytes: Int64 = 64 * 1024 * 1024
+    ) {
         self.upload = upload
         self.rejectAction = rejectAction
         self.quarantinePrefix = quarantinePrefix
+        self.scanRequired = scanRequired
+        self.stripMetadata = stripMetadata
+        self.validateMaxBytes = validateMaxBytes
         var endpoint = upload.endpoint
         if case .accelerate = endpoint.style { endpoint.style = .virtualHosted }
         self.endpoint = endpoint
@@ -45,7 +64,18 @@ public struct ObjectCreatedConfiguration: Sendable {
             action = parsed
         }
         let quarantine = try Self.quarantinePrefix(environment, keyPrefix: upload.limits.keyPrefix)
-        self.init(upload: upload, rejectAction: action, quarantinePrefix: quarantine)
+        self.init(
+            upload: upload,
+            rejectAction: action,
+            quarantinePrefix: quarantine,
+            scanRequired: try environment.boolean("SCAN_REQUIRED", default: true),
+            stripMetadata: try environment.boolean("UPLOAD_STRIP_METADATA", default: true),
+            validateMaxBytes: try environment.integer(
+                "VALIDATE_MAX_BYTES",
+                default: 64 * 1024 * 1024,
+                in: 1_048_576...UploadLimits.s3ObjectMax
+            )
+        )
     }
 
     /// `QUARANTINE_PREFIX`, checked: a folder, apart from the upload prefix.
@@ -78,13 +108,13 @@ public struct ObjectCreatedConfiguration: Sendable {
 /// state, and an object already moved counts as done. An S3 failure on one record leaves that object untouched and
 /// does not stop the others.
 public struct ObjectCreatedHandler: LambdaHandler {
-    /// The tag that records the outcome, `clean` or `rejected`, and the one with a rejection's reason.
+    /// The tag that records the state, `pending`, `clean` or `rejected`, and the one with a rejection's reason.
     public static let statusTag = "upload-status"
     public static let reasonTag = "upload-reason"
 
     public let configuration: ObjectCreatedConfiguration
     public let validation: ObjectValidation
-    private let client: S3Client
+    let client: S3Client
 
     public init(configuration: ObjectCreatedConfiguration, client: S3Client) {
         self.configuration = configuration
@@ -124,6 +154,8 @@ public struct ObjectCreatedHandler: LambdaHandler {
     /// What became of one object.
     public struct Outcome: Sendable, Equatable, Encodable {
         public enum Status: String, Sendable, Encodable {
+            /// Validated, waiting for the malware verdict (or a verdict kept until validation ends).
+            case pending
             case clean, rejected, skipped, gone, failed
         }
 
@@ -134,6 +166,8 @@ public struct ObjectCreatedHandler: LambdaHandler {
         public var action: String?
         public var size: Int64?
         public var type: String?
+        /// How much of the object the checks read: `whole-file`, or `head-and-tail` past `VALIDATE_MAX_BYTES`.
+        public var checked: String?
     }
 
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
@@ -153,13 +187,16 @@ public struct ObjectCreatedHandler: LambdaHandler {
             return try finish(process(Self.records(of: event), context: context))
         case .eventBridgeS3(let event):
             return try finish(process(Self.records(of: event), context: context))
+        case .guardDutyMalwareScan(let event):
+            return try finish([process(scan: event, context: context)])
         case .s3Test(let event):
             context.logger.info("s3:TestEvent acknowledged", metadata: ["bucket": "\(event.bucket)"])
             return try finish([])
         case let other:
             throw LambdaEventError(
                 .unrecognised,
-                "object-created takes S3, EventBridge, SNS and SQS notifications, not \(other.kind.rawValue) events"
+                "object-created takes S3, EventBridge (S3 and GuardDuty), SNS and SQS notifications, not "
+                    + "\(other.kind.rawValue) events"
             )
         }
     }
@@ -185,9 +222,12 @@ public struct ObjectCreatedHandler: LambdaHandler {
             case .test: return []
             }
         } catch {
-            if case .eventBridgeS3(let event)? = try? LambdaEvent.decode(Array(body.utf8)) {
+            switch try? LambdaEvent.decode(Array(body.utf8)) {
+            case .eventBridgeS3(let event)?:
                 records = Self.records(of: event)
-            } else {
+            case .guardDutyMalwareScan(let event)?:
+                return [process(scan: event, context: context)]
+            default:
                 context.logger.error("message is not an S3 notification", metadata: ["error": "\(error)"])
                 return [Outcome(key: "", status: .failed, reason: "undecodable-message")]
             }
@@ -236,12 +276,13 @@ public struct ObjectCreatedHandler: LambdaHandler {
             if let type = outcome.type { metadata["type"] = "\(type)" }
             if let reason = outcome.reason { metadata["reason"] = "\(reason)" }
             if let action = outcome.action { metadata["action"] = "\(action)" }
+            if let checked = outcome.checked { metadata["checked"] = "\(checked)" }
             context.logger.info("object-created", metadata: metadata)
             return outcome
         }
     }
 
-    /// Validates one object and applies the outcome.
+    /// Validates one object, then moves it to `pending` (waiting for its malware verdict), `clean` or `rejected`.
     /// - Throws: `S3Error` when S3 fails; nothing has been changed that a retry would not redo the same way.
     public func process(_ record: ObjectRecord) throws(S3Error) -> Outcome {
         let key = record.key
@@ -259,11 +300,23 @@ public struct ObjectCreatedHandler: LambdaHandler {
             // Already quarantined or deleted by an earlier delivery of this record, or by its owner.
             return Outcome(key: key, status: .gone, size: record.size)
         }
-        let type = ObjectValidation.mediaType(head.contentType)
+        let object = Subject(bucket: bucket, key: key, head: head)
         let tags = try client.getObjectTagging(bucket: bucket, key: key)
-        if tags[Self.statusTag] == "clean" {
-            return Outcome(key: key, status: .clean, reason: nil, action: nil, size: head.size, type: type)
+        switch tags[Self.statusTag] {
+        case "clean":
+            return object.outcome(.clean)
+        case "rejected":
+            // An earlier delivery tagged it and did not finish moving it: finish.
+            let reason = tags[Self.reasonTag] ?? "rejected"
+            return object.outcome(.rejected, reason: reason, action: try reject(object, reason: reason))
+        case "pending":
+            // Validated before (this is a redelivery, or the event of our own stripped rewrite).
+            return try conclude(object, action: nil)
+        default:
+            break
         }
+        var action: String?
+        var current = object
         do {
             try validation.checkHead(key: key, eventSize: record.size, head: head)
             let firstBytes = try client.getObject(
@@ -272,80 +325,28 @@ public struct ObjectCreatedHandler: LambdaHandler {
                 range: 0...Int64(ContentSniffer.sniffLength - 1)
             )
             try validation.checkContent(head: head, firstBytes: firstBytes)
+            let strip =
+                configuration.stripMetadata && Self.strippableTypes.contains(object.type)
+                && head.metadata[Self.originalDigestMetadata] == nil
+            let inspection = try ObjectInspection(client: client, maxBytes: configuration.validateMaxBytes)
+                .inspect(bucket: bucket, key: key, head: head, type: object.type, strip: strip)
+            if let stripped = inspection.stripped {
+                current = try rewrite(object, with: stripped, originalSHA256: inspection.sha256Hex)
+                action = "stripped"
+            }
+            current.checked = inspection.wholeFile ? "whole-file" : "head-and-tail"
         } catch let rejection as ObjectValidation.Rejection {
-            let action = try reject(bucket: bucket, key: key, head: head, tags: tags, reason: rejection.reason)
-            return Outcome(
-                key: key,
-                status: .rejected,
+            return object.outcome(
+                .rejected,
                 reason: rejection.reason,
-                action: action,
-                size: head.size,
-                type: type
+                action: try reject(object, reason: rejection.reason)
             )
         } catch let error as S3Error {
             throw error
         } catch {
             throw S3Error(.invalidResponse, awsCode: "Unexpected", message: "\(error)")
         }
-        var clean = tags
-        clean[Self.statusTag] = "clean"
-        clean[Self.reasonTag] = nil
-        try client.putObjectTagging(bucket: bucket, key: key, tags: Self.bounded(clean))
-        return Outcome(key: key, status: .clean, action: "tagged", size: head.size, type: type)
-    }
-
-    /// Tags the object rejected, then applies `REJECT_ACTION`. Each step is safe to repeat: the quarantine copy is
-    /// made only when it does not exist yet, and deleting a deleted key succeeds.
-    private func reject(
-        bucket: String,
-        key: String,
-        head: S3ObjectHead,
-        tags: [String: String],
-        reason: String
-    ) throws(S3Error) -> String {
-        var rejected = tags
-        rejected[Self.statusTag] = "rejected"
-        rejected[Self.reasonTag] = reason
-        if rejected != tags {
-            try client.putObjectTagging(bucket: bucket, key: key, tags: Self.bounded(rejected))
-        }
-        switch configuration.rejectAction {
-        case .tagOnly:
-            return "tagged"
-        case .delete:
-            try client.deleteObject(bucket: bucket, key: key)
-            return "deleted"
-        case .quarantine:
-            let destination = configuration.quarantinePrefix + key
-            let exists: Bool
-            do {
-                _ = try client.headObject(bucket: bucket, key: destination)
-                exists = true
-            } catch  where error.code == .noSuchKey {
-                exists = false
-            }
-            if !exists {
-                // Keep the object's own KMS key; an object that came without SSE-KMS is encrypted with ours.
-                let kmsKey = head.serverSideEncryption == "aws:kms" ? head.kmsKeyID : configuration.upload.kmsKeyID
-                try client.copyObject(
-                    from: (bucket, key),
-                    to: (bucket, destination),
-                    options: .init(kmsKeyID: kmsKey, copyTags: true)
-                )
-            }
-            try client.deleteObject(bucket: bucket, key: key)
-            return "quarantined"
-        }
-    }
-
-    /// S3 allows 10 tags: ours win over the object's own when there are too many.
-    static func bounded(_ tags: [String: String]) -> [String: String] {
-        guard tags.count > 10 else { return tags }
-        var kept = tags.filter { $0.key == statusTag || $0.key == reasonTag }
-        for (name, value) in tags.sorted(by: { $0.key < $1.key }) where kept.count < 10 && kept[name] == nil {
-            kept[name] = value
-        }
-        return kept
+        return try conclude(current, action: action)
     }
 }
 

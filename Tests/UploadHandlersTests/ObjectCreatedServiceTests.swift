@@ -18,9 +18,7 @@ import Testing
 )
 struct ObjectCreatedServiceTests {
     static let credentials = try! AWSCredentials(accessKeyID: "test", secretAccessKey: "test")
-    static let png: [UInt8] =
-        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
-        + Array(repeating: 7, count: 300)
+    static let png: [UInt8] = TestFiles.png()
     static let html = Array("<!doctype html><html><body><script>document.location='//evil'</script></body></html>".utf8)
 
     let localStack = TestServices.localStack ?? ""
@@ -49,14 +47,16 @@ struct ObjectCreatedServiceTests {
     func handler(
         _ world: World,
         action: RejectAction = .quarantine,
-        endpoint: String? = nil
+        endpoint: String? = nil,
+        scanRequired: Bool = false
     ) throws
         -> ObjectCreatedHandler
     {
         var configuration = ObjectCreatedConfiguration(
             upload: world.configuration,
             rejectAction: action,
-            quarantinePrefix: "quarantine/"
+            quarantinePrefix: "quarantine/",
+            scanRequired: scanRequired
         )
         if let endpoint { configuration.endpoint = try S3Endpoint.custom(endpoint, region: "eu-west-1") }
         let client = try S3Client(credentials: Self.credentials, endpoint: configuration.endpoint)
