@@ -255,6 +255,9 @@ public struct PresignHandler: LambdaHandler, Sendable {
             switch try route(of: exchange) {
             case .limits: return .json(200, try limits(for: exchange), headers: corsHeaders)
             case .status(let key): return .json(200, try status(of: key, for: exchange), headers: corsHeaders)
+            case .list: return .json(200, try list(for: exchange), headers: corsHeaders)
+            case .download(let key):
+                return .json(200, try download(of: key, for: exchange, context: context), headers: corsHeaders)
             case .create:
                 let identity = try uploader(of: exchange)
                 let request = try UploadRequest.parse(exchange.body)

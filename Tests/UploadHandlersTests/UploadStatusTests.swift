@@ -17,16 +17,34 @@ struct UploadStatusTests {
         var table: [String: UploadStatus] = [:]
         var failure: S3Error?
 
+        var stored: [StoredUpload] = []
+
         func status(ofKey key: String) throws(S3Error) -> UploadStatus {
             asked.append(key)
             if let failure { throw failure }
             return table[key] ?? UploadStatus(key: key, status: .missing)
+        }
+
+        func details(ofKey key: String) throws(S3Error) -> UploadStatus {
+            var status = try status(ofKey: key)
+            if status.status != .missing {
+                status.name = status.name ?? key.split(separator: "/").last.map(String.init)
+                status.type = status.type ?? "image/jpeg"
+                status.size = status.size ?? 1234
+            }
+            return status
+        }
+
+        func uploads(under prefix: String) throws(S3Error) -> [StoredUpload] {
+            if let failure { throw failure }
+            return stored.filter { $0.key.hasPrefix(prefix) }.sorted { $0.lastModified > $1.lastModified }
         }
     }
 
     func get(
         _ path: String,
         key: String? = nil,
+        query: [String: String]? = nil,
         source: TableSource,
         authorizer: Bool = true
     ) throws
@@ -43,6 +61,7 @@ struct UploadStatusTests {
         event["rawPath"] = path
         event["body"] = nil
         if let key { event["pathParameters"] = ["key": key] }
+        event["queryStringParameters"] = query
         let handler = try PresignHandler(
             configuration: Fixture.configuration(),
             credentials: Fixture.credentials,
@@ -93,6 +112,72 @@ struct UploadStatusTests {
         let result = try get("/api/uploads/x", key: Self.ownKey, source: source)
         #expect(result.status == 503)
         #expect(!result.message.contains("boom"), "S3's internals stay in the log")
+    }
+
+    @Test func aCleanUploadDownloadsForAMinuteAsAnAttachmentOfItsValidatedType() throws {
+        let source = TableSource()
+        source.table[Self.ownKey] = UploadStatus(key: Self.ownKey, status: .validated, type: "image/jpeg")
+        let result = try get("/api/uploads/x", key: Self.ownKey + "/download", source: source)
+        #expect(result.status == 200, "\(result.body)")
+        let url = try #require(result.body["url"] as? String)
+        #expect(url.hasPrefix("https://upload-edge-uploads.s3.eu-west-1.amazonaws.com/uploads/\(Self.sub)/"))
+        #expect(url.contains("X-Amz-Expires=60&"))
+        #expect(
+            url.contains("response-content-disposition=attachment%3B%20filename%2A%3DUTF-8%27%27holiday%2520photo.jpg"),
+            "\(url)"
+        )
+        #expect(url.contains("response-content-type=image%2Fjpeg"))
+        #expect(result.body["expiresAt"] as? String == "2026-11-25T14:28:15Z")
+        #expect(source.asked == [Self.ownKey], "the upload's own key, without /download")
+    }
+
+    @Test func pendingRejectedMissingAndOtherUsersUploadsDoNotDownload() throws {
+        let source = TableSource()
+        let pending = "uploads/\(Self.sub)/1/a.png"
+        let stored = "uploads/\(Self.sub)/2/b.png"
+        let rejected = "uploads/\(Self.sub)/3/c.pdf"
+        source.table[pending] = UploadStatus(key: pending, status: .pending)
+        source.table[stored] = UploadStatus(key: stored, status: .stored)
+        source.table[rejected] = UploadStatus(key: rejected, status: .rejected, reason: "malware:EICAR-Test-File")
+        let waiting = try get("/api/uploads/x", key: pending + "/download", source: source)
+        #expect(waiting.status == 409)
+        #expect(waiting.message.contains("still being checked"))
+        #expect(try get("/api/uploads/x", key: stored + "/download", source: source).status == 409)
+        let refused = try get("/api/uploads/x", key: rejected + "/download", source: source)
+        #expect(refused.status == 410)
+        #expect(refused.message.contains("malware:EICAR-Test-File"))
+        #expect(try get("/api/uploads/x", key: "uploads/\(Self.sub)/4/d.png/download", source: source).status == 404)
+        let asked = source.asked.count
+        let theirs = try get("/api/uploads/x", key: "uploads/someone-else/1/a.png/download", source: source)
+        #expect(theirs.status == 403)
+        #expect(source.asked.count == asked, "never read")
+        // A file named "download" is an upload of its own, not a download route.
+        let named = "uploads/\(Self.sub)/5/download"
+        source.table[named] = UploadStatus(key: named, status: .validated)
+        #expect(try get("/api/uploads/x", key: named, source: source).body["status"] as? String == "validated")
+    }
+
+    @Test func theListIsTheCallersOwnNewestFirstAPageAtATime() throws {
+        let source = TableSource()
+        for index in 1...5 {
+            let key = "uploads/\(Self.sub)/\(index)/f\(index).png"
+            source.stored.append(StoredUpload(key: key, size: 10, lastModified: "2026-11-2\(index)T10:00:00.000Z"))
+            source.table[key] = UploadStatus(key: key, status: index == 2 ? .rejected : .validated)
+        }
+        source.stored.append(StoredUpload(key: "uploads/other/9/x.png", size: 1, lastModified: "2026-11-30T00:00:00Z"))
+        let first = try get("/api/uploads", query: ["list": "1", "limit": "2"], source: source)
+        #expect(first.status == 200, "\(first.body)")
+        let uploads = try #require(first.body["uploads"] as? [[String: Any]])
+        #expect(uploads.map { $0["name"] as? String } == ["f5.png", "f4.png"])
+        #expect(uploads.first?["time"] as? String == "2026-11-25T10:00:00Z")
+        #expect(uploads.first?["status"] as? String == "validated")
+        let cursor = try #require(first.body["cursor"] as? String)
+        let rest = try get("/api/uploads", query: ["list": "1", "limit": "50", "cursor": cursor], source: source)
+        let names = (rest.body["uploads"] as? [[String: Any]])?.map { $0["name"] as? String }
+        #expect(names == ["f3.png", "f2.png", "f1.png"])
+        #expect(rest.body["cursor"] == nil, "the last page")
+        #expect(try get("/api/uploads", query: ["list": "1", "limit": "0"], source: source).status == 400)
+        #expect(try get("/api/uploads", query: ["list": "1", "cursor": "x"], source: source).status == 400)
     }
 
     @Test func otherPathsAre404() throws {
