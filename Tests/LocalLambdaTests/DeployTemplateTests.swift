@@ -71,34 +71,143 @@ struct DeployTemplateTests {
         return try #require(behaviours.first { $0["PathPattern"] as? String == pattern }, "no \(pattern) behaviour")
     }
 
-    /// Whether the upload bucket's policy denies an `s3:PutObject` (which also authorizes CreateMultipartUpload,
-    /// UploadPart and CompleteMultipartUpload) made with these condition keys, evaluated the way IAM does: a missing
-    /// key fails a positive operator, passes a negated one, passes `...IfExists`, and is what `Null` tests.
-    func bucketPolicyDeniesPut(_ keys: [String: String]) throws -> Bool {
-        let document = try #require(
-            try resource("UploadBucketPolicy", "AWS::S3::BucketPolicy")["PolicyDocument"] as? [String: Any]
-        )
-        let statements = try #require(document["Statement"] as? [[String: Any]])
-        return statements.contains { statement in
-            guard statement["Effect"] as? String == "Deny",
-                actions(statement).contains(where: { $0 == "s3:PutObject" || $0 == "s3:*" })
-            else { return false }
-            let condition = statement["Condition"] as? [String: [String: Any]] ?? [:]
-            return condition.allSatisfy { operation, tests in
-                tests.allSatisfy { key, value in
-                    let expected = (value as? String) ?? text(value)
-                    let actual = keys[key]
+    /// A request as a policy sees it. ARNs and resources are spelled as the template names them, with `${…}` for
+    /// an attribute (`${UploadBucket.Arn}/uploads/u-1/a.png`, `${PresignFunctionRole.Arn}`), and so is every value
+    /// in the policies (see `literals(_:scanning:)`), so the two compare as strings.
+    struct PolicyRequest {
+        var action: String
+        var resource: String
+        var keys: [String: String] = [:]
+
+        /// A request to the upload bucket: `path` is the object key, or "" for the bucket itself.
+        static func s3(_ action: String, _ path: String, _ keys: [String: String] = [:]) -> PolicyRequest {
+            let resource = path.isEmpty ? "${UploadBucket.Arn}" : "${UploadBucket.Arn}/" + path
+            return PolicyRequest(
+                action: action,
+                resource: resource,
+                keys: ["aws:SecureTransport": "true"].merging(keys) { $1 }
+            )
+        }
+
+        /// The same request made by a session of `role` (the key `aws:PrincipalArn` is its ARN).
+        func by(_ role: String) -> PolicyRequest {
+            var request = self
+            request.keys["aws:PrincipalArn"] = "${\(role).Arn}"
+            return request
+        }
+
+        /// The same request against an object that carries these tags (`s3:ExistingObjectTag/<key>`).
+        func tagged(_ tags: [String: String]) -> PolicyRequest {
+            var request = self
+            for (key, value) in tags { request.keys["s3:ExistingObjectTag/" + key] = value }
+            return request
+        }
+    }
+
+    /// A policy value as strings: `Fn::Sub` its template, `Fn::GetAtt` `${Resource.Attribute}`, `Ref` `${Name}`;
+    /// `Fn::If` on RequireScan takes the branch `scanning` picks, `AWS::NoValue` is nothing, and lists flatten.
+    func literals(_ value: Any?, scanning: Bool = true) -> [String] {
+        switch value {
+        case let string as String: return [string]
+        case let number as NSNumber: return [number.stringValue]
+        case let list as [Any]: return list.flatMap { literals($0, scanning: scanning) }
+        case let function as [String: Any]:
+            if let template = function["Fn::Sub"] as? String { return [template] }
+            if let attribute = function["Fn::GetAtt"] as? [String] {
+                return ["${" + attribute.joined(separator: ".") + "}"]
+            }
+            if let name = function["Ref"] as? String { return name == "AWS::NoValue" ? [] : ["${\(name)}"] }
+            if let branches = function["Fn::If"] as? [Any], branches.count == 3, let condition = branches[0] as? String
+            {
+                if condition != "RequireScan" {
+                    Issue.record("the test cannot evaluate condition \(condition); teach it")
+                }
+                return literals(scanning ? branches[1] : branches[2], scanning: scanning)
+            }
+            Issue.record("the test cannot evaluate \(text(function)); teach it")
+            return [text(function)]
+        default: return []
+        }
+    }
+
+    /// Whether `text` matches an IAM pattern, where `*` is any run of characters and `?` any one.
+    func matches(_ text: String, _ pattern: String) -> Bool {
+        let text = Array(text)
+        let pattern = Array(pattern)
+        func match(_ t: Int, _ p: Int) -> Bool {
+            guard p < pattern.count else { return t == text.count }
+            switch pattern[p] {
+            case "*": return match(t, p + 1) || (t < text.count && match(t + 1, p))
+            case "?": return t < text.count && match(t + 1, p + 1)
+            default: return t < text.count && text[t] == pattern[p] && match(t + 1, p + 1)
+            }
+        }
+        return match(0, 0)
+    }
+
+    /// Whether a statement applies to a request: its action, its resource, and every condition, evaluated the way
+    /// IAM does. A key the request lacks fails a positive operator and passes a negated one (and `…IfExists`); it is
+    /// what `Null` tests. A positive operator holds if the key matches any of its values, a negated one if none.
+    func applies(_ statement: [String: Any], to request: PolicyRequest, scanning: Bool = true) -> Bool {
+        guard actions(statement).contains(where: { matches(request.action, $0) }),
+            literals(statement["Resource"], scanning: scanning).contains(where: { matches(request.resource, $0) })
+        else { return false }
+        let condition = statement["Condition"] as? [String: [String: Any]] ?? [:]
+        return condition.allSatisfy { operation, tests in
+            tests.allSatisfy { key, value in
+                let expected = literals(value, scanning: scanning)
+                guard let actual = request.keys[key] else {
                     switch operation {
-                    case "Null": return (actual == nil) == (expected == "true")
-                    case "Bool", "StringEquals": return actual == expected
-                    case "StringNotEquals": return actual != expected
-                    case "StringNotEqualsIfExists": return actual.map { $0 != expected } ?? true
+                    case "Null": return expected == ["true"]
+                    case "Bool", "StringEquals", "StringLike", "ArnEquals", "ArnLike": return false
+                    case "StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike", "StringNotEqualsIfExists":
+                        return true
                     default:
                         Issue.record("the test cannot evaluate \(operation); teach it")
                         return true
                     }
                 }
+                switch operation {
+                case "Null": return expected == ["false"]
+                case "Bool", "StringEquals", "ArnEquals": return expected.contains(actual)
+                case "StringLike", "ArnLike": return expected.contains { matches(actual, $0) }
+                case "StringNotEquals", "ArnNotEquals", "StringNotEqualsIfExists": return !expected.contains(actual)
+                case "StringNotLike", "ArnNotLike": return !expected.contains { matches(actual, $0) }
+                default:
+                    Issue.record("the test cannot evaluate \(operation); teach it")
+                    return true
+                }
             }
+        }
+    }
+
+    /// The upload bucket's policy statements.
+    func bucketPolicy() throws -> [[String: Any]] {
+        let document = try #require(
+            try resource("UploadBucketPolicy", "AWS::S3::BucketPolicy")["PolicyDocument"] as? [String: Any]
+        )
+        return try #require(document["Statement"] as? [[String: Any]])
+    }
+
+    /// Whether the upload bucket's policy denies the request (with `scanning`, the stack has ScanRequired "true").
+    func bucketPolicyDenies(_ request: PolicyRequest, scanning: Bool = true) throws -> Bool {
+        try bucketPolicy().contains { statement in
+            statement["Effect"] as? String == "Deny" && applies(statement, to: request, scanning: scanning)
+        }
+    }
+
+    /// Whether the upload bucket's policy denies an `s3:PutObject` (which also authorizes CreateMultipartUpload,
+    /// UploadPart and CompleteMultipartUpload) under uploads/ made with these condition keys.
+    func bucketPolicyDeniesPut(_ keys: [String: String]) throws -> Bool {
+        try bucketPolicyDenies(
+            PolicyRequest(action: "s3:PutObject", resource: "${UploadBucket.Arn}/uploads/u-1/a", keys: keys)
+        )
+    }
+
+    /// Whether one of a role's inline policies allows the request.
+    func role(_ name: String, allows request: PolicyRequest) throws -> Bool {
+        try statements(ofRole: name).contains { statement in
+            statement["Effect"] as? String == "Allow" && applies(statement, to: request)
         }
     }
 
@@ -139,7 +248,7 @@ struct DeployTemplateTests {
     }
 
     @Test func theBucketPolicyLetsPartsThroughButRefusesAnyOtherEncryption() throws {
-        let uploadKey = text(["Fn::GetAtt": ["UploadKey", "Arn"]])
+        let uploadKey = "${UploadKey.Arn}"
         let secure = ["aws:SecureTransport": "true"]
         let sseKMS = secure.merging(["s3:x-amz-server-side-encryption": "aws:kms"]) { $1 }
         // UploadPart and CompleteMultipartUpload carry no encryption header: the upload's is fixed at creation.
@@ -160,6 +269,263 @@ struct DeployTemplateTests {
         for (name, keys) in refused {
             #expect(try bucketPolicyDeniesPut(keys), "\(name) must be denied")
         }
+    }
+
+    @Test(arguments: [true, false])
+    func theBucketPolicyLetsNobodyButTheCheckersReadAnUploadBeforeItIsClean(scanning: Bool) throws {
+        let key = "uploads/u-1/6f1c/photo.png"
+        for action in ["s3:GetObject", "s3:GetObjectVersion"] {
+            let get = PolicyRequest.s3(action, key)
+            // presign's download URL, and anyone else: the anonymous caller (no aws:PrincipalArn) and a user.
+            for (who, request) in [
+                ("presign", get.by("PresignFunctionRole")), ("anonymous", get),
+                ("a user", get.by("AdminUser")),
+            ] {
+                for tags in [[:], ["upload-status": "pending"], ["upload-status": "rejected"], ["upload": "clean"]] {
+                    #expect(
+                        try bucketPolicyDenies(request.tagged(tags), scanning: scanning),
+                        "\(who): \(action) of an object tagged \(tags) must be denied"
+                    )
+                }
+                #expect(
+                    try !bucketPolicyDenies(request.tagged(["upload-status": "clean"]), scanning: scanning),
+                    "\(who): \(action) of a clean object is not the bucket policy's to refuse"
+                )
+            }
+            #expect(
+                try !bucketPolicyDenies(
+                    get.by("ObjectCreatedFunctionRole").tagged(["upload-status": "pending"]),
+                    scanning: scanning
+                ),
+                "object-created reads an upload to check it"
+            )
+            #expect(try !bucketPolicyDenies(get.by("ObjectCreatedFunctionRole"), scanning: scanning))
+            if scanning {
+                #expect(
+                    try !bucketPolicyDenies(get.by("MalwareProtectionRole")),
+                    "GuardDuty reads an upload to scan it"
+                )
+            }
+        }
+        // presign's own policy allows the clean GET it presigns for the download route: the bucket policy decides.
+        #expect(try role("PresignFunctionRole", allows: .s3("s3:GetObject", key)))
+        #expect(try !role("PresignFunctionRole", allows: .s3("s3:GetObject", "quarantine/" + key)))
+    }
+
+    @Test(arguments: [true, false])
+    func theBucketPolicyLetsOnlyTheVerdictsAuthorsWriteTags(scanning: Bool) throws {
+        let writes = [
+            "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging",
+            "s3:DeleteObjectVersionTagging",
+        ]
+        for action in writes {
+            for key in ["uploads/u-1/6f1c/photo.png", "quarantine/uploads/u-1/6f1c/photo.png"] {
+                let write = PolicyRequest.s3(action, key)
+                for who in ["PresignFunctionRole", "AdminUser", "AuthorizeFunctionRole"] {
+                    #expect(try bucketPolicyDenies(write.by(who), scanning: scanning), "\(who): \(action) \(key)")
+                }
+                #expect(try bucketPolicyDenies(write, scanning: scanning), "anonymous: \(action) \(key)")
+                #expect(try !bucketPolicyDenies(write.by("ObjectCreatedFunctionRole"), scanning: scanning))
+                if scanning {
+                    #expect(try !bucketPolicyDenies(write.by("MalwareProtectionRole")), "GuardDuty tags its verdict")
+                } else {
+                    #expect(try bucketPolicyDenies(write.by("MalwareProtectionRole"), scanning: false))
+                }
+            }
+        }
+        // An upload that sets tags (x-amz-tagging, a POST form's tagging field) carries s3:RequestObjectTagKeys.
+        let upload = PolicyRequest.s3("s3:PutObject", "uploads/u-1/6f1c/photo.png")
+        let taggedUpload = PolicyRequest.s3(
+            "s3:PutObject",
+            "uploads/u-1/6f1c/photo.png",
+            ["s3:RequestObjectTagKeys": "upload-status"]
+        )
+        #expect(try bucketPolicyDenies(taggedUpload.by("PresignFunctionRole"), scanning: scanning))
+        #expect(try bucketPolicyDenies(taggedUpload.by("MalwareProtectionRole"), scanning: scanning))
+        #expect(try bucketPolicyDenies(taggedUpload, scanning: scanning))
+        #expect(try !bucketPolicyDenies(upload.by("PresignFunctionRole"), scanning: scanning), "an untagged upload")
+        #expect(
+            try !bucketPolicyDenies(taggedUpload.by("ObjectCreatedFunctionRole"), scanning: scanning),
+            "object-created writes stripped uploads and quarantine copies with their verdict"
+        )
+    }
+
+    @Test(arguments: [true, false])
+    func theBucketPolicyKeepsQuarantineFromEveryReaderButObjectCreated(scanning: Bool) throws {
+        for action in ["s3:GetObject", "s3:GetObjectVersion"] {
+            let get = PolicyRequest.s3(action, "quarantine/uploads/u-1/6f1c/eicar.com")
+            for tags in [["upload-status": "clean"], ["upload-status": "rejected"], [:]] {
+                for who in ["PresignFunctionRole", "MalwareProtectionRole", "AdminUser"] {
+                    #expect(
+                        try bucketPolicyDenies(get.by(who).tagged(tags), scanning: scanning),
+                        "\(who): \(action) of a quarantine copy tagged \(tags)"
+                    )
+                }
+                #expect(try bucketPolicyDenies(get.tagged(tags), scanning: scanning), "anonymous: \(action)")
+            }
+            #expect(try !bucketPolicyDenies(get.by("ObjectCreatedFunctionRole"), scanning: scanning))
+        }
+        // The statements that came before stay: TLS, and SSE-KMS with UploadKey only.
+        let sids = Set(try bucketPolicy().compactMap { $0["Sid"] as? String })
+        let kept = [
+            "DenyInsecureTransport", "DenyOtherEncryption", "DenySSEKMSWithoutTheUploadKey", "DenyOtherKMSKeys",
+            "DenySSEC", "DenyReadsUntilClean", "DenyTagWritesButTheVerdict", "DenyTagsAtUpload",
+            "DenyQuarantineReads",
+        ]
+        #expect(sids.isSuperset(of: kept), "missing: \(Set(kept).subtracting(sids).sorted())")
+        let plain = PolicyRequest.s3("s3:GetObject", "uploads/u-1/a", ["aws:SecureTransport": "false"])
+        #expect(try bucketPolicyDenies(plain.by("ObjectCreatedFunctionRole").tagged(["upload-status": "clean"])))
+    }
+
+    @Test func guardDutyScansUploadsAndTagsItsVerdictUnlessScanningIsOff() throws {
+        let plan = try resource("MalwareProtectionPlan", "AWS::GuardDuty::MalwareProtectionPlan")
+        #expect(text(plan["Role"]) == #"{"Fn::GetAtt":["MalwareProtectionRole","Arn"]}"#)
+        let bucket = try #require((plan["ProtectedResource"] as? [String: Any])?["S3Bucket"] as? [String: Any])
+        #expect(text(bucket["BucketName"]) == #"{"Ref":"UploadBucket"}"#)
+        #expect(bucket["ObjectPrefixes"] as? [String] == ["uploads/"], "the plan protects uploads/, nothing else")
+        #expect(text(plan["Actions"]) == #"{"Tagging":{"Status":"ENABLED"}}"#)
+
+        let parameters = try #require(template["Parameters"] as? [String: [String: Any]])
+        #expect(parameters["ScanRequired"]?["Default"] as? String == "true")
+        #expect(Set(parameters["ScanRequired"]?["AllowedValues"] as? [String] ?? []) == ["true", "false"])
+        let conditions = try #require(template["Conditions"] as? [String: Any])
+        #expect(text(conditions["RequireScan"]) == #"{"Fn::Equals":[{"Ref":"ScanRequired"},"true"]}"#)
+        for name in ["MalwareProtectionPlan", "MalwareProtectionRole"] {
+            #expect(
+                resources[name]?["Condition"] as? String == "RequireScan",
+                "\(name) must go with ScanRequired false"
+            )
+        }
+        let outputs = try #require(template["Outputs"] as? [String: [String: Any]])
+        #expect(outputs["MalwareProtectionPlanArn"]?["Condition"] as? String == "RequireScan")
+        // Without the plan its role does not exist: the bucket policy names it only under RequireScan.
+        let exceptions = try bucketPolicy().flatMap { statement in
+            (statement["Condition"] as? [String: [String: Any]])?["ArnNotEquals"]?["aws:PrincipalArn"].map {
+                literals($0, scanning: false)
+            } ?? []
+        }
+        #expect(!exceptions.isEmpty && !exceptions.contains("${MalwareProtectionRole.Arn}"))
+    }
+
+    @Test func theMalwareProtectionRoleHasWhatTheGuardDutyGuideLists() throws {
+        let role = try resource("MalwareProtectionRole", "AWS::IAM::Role")
+        let trust = try #require(
+            (role["AssumeRolePolicyDocument"] as? [String: Any])?["Statement"] as? [[String: Any]]
+        )
+        #expect(trust.count == 1)
+        #expect(text(trust.first?["Principal"]) == #"{"Service":"malware-protection-plan.guardduty.amazonaws.com"}"#)
+        #expect(actions(trust.first ?? [:]) == ["sts:AssumeRole"])
+
+        let managedRule =
+            "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/"
+            + "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3-0f1e"
+        let managedBy = ["events:ManagedBy": "malware-protection-plan.guardduty.amazonaws.com"]
+        let viaS3 = ["kms:ViaService": "s3.${AWS::Region}.amazonaws.com"]
+        let object = "uploads/u-1/6f1c/photo.png"
+        var granted: [(String, PolicyRequest)] = []
+        for action in ["events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets"] {
+            granted.append((action, PolicyRequest(action: action, resource: managedRule, keys: managedBy)))
+        }
+        for action in ["events:DescribeRule", "events:ListTargetsByRule"] {
+            granted.append((action, PolicyRequest(action: action, resource: managedRule)))
+        }
+        let objectActions = [
+            "s3:PutObjectTagging", "s3:GetObjectTagging", "s3:PutObjectVersionTagging", "s3:GetObjectVersionTagging",
+            "s3:GetObject", "s3:GetObjectVersion",
+        ]
+        for action in objectActions { granted.append((action, .s3(action, object))) }
+        for action in ["s3:PutBucketNotification", "s3:GetBucketNotification", "s3:ListBucket"] {
+            granted.append((action, .s3(action, "")))
+        }
+        granted.append(("the validation object", .s3("s3:PutObject", "malware-protection-resource-validation-object")))
+        for action in ["kms:GenerateDataKey", "kms:Decrypt"] {
+            granted.append((action, PolicyRequest(action: action, resource: "${UploadKey.Arn}", keys: viaS3)))
+        }
+        for (what, request) in granted {
+            #expect(try self.role("MalwareProtectionRole", allows: request), "\(what) on \(request.resource)")
+        }
+        let refused: [(String, PolicyRequest)] = [
+            ("rules it does not manage", PolicyRequest(action: "events:PutRule", resource: managedRule)),
+            (
+                "other rules",
+                PolicyRequest(
+                    action: "events:PutRule",
+                    resource: "arn:${AWS::Partition}:events:x:y:rule/z",
+                    keys: managedBy
+                )
+            ),
+            ("the key outside S3", PolicyRequest(action: "kms:Decrypt", resource: "${UploadKey.Arn}")),
+            ("quarantine copies", .s3("s3:GetObject", "quarantine/" + object)),
+            ("uploads of its own", .s3("s3:PutObject", object)),
+            ("deletes", .s3("s3:DeleteObject", object)),
+        ]
+        for (what, request) in refused {
+            #expect(try !self.role("MalwareProtectionRole", allows: request), "\(what)")
+        }
+        #expect(!text(role["Policies"]).contains(#""Resource":"*""#))
+    }
+
+    @Test func objectCreatedHearsGuardDutysVerdictOnUploads() throws {
+        let rule = try resource("ObjectCreatedFunctionScanResult", "AWS::Events::Rule")
+        let pattern = try #require(rule["EventPattern"] as? [String: Any])
+        #expect(text(pattern["source"]) == #"["aws.guardduty"]"#)
+        #expect(text(pattern["detail-type"]) == #"["GuardDuty Malware Protection Object Scan Result"]"#)
+        let details = try #require((pattern["detail"] as? [String: Any])?["s3ObjectDetails"] as? [String: Any])
+        #expect(text(details["bucketName"]) == #"[{"Ref":"UploadBucket"}]"#)
+        #expect(text(details["objectKey"]) == #"[{"prefix":"uploads/"}]"#)
+        let targets = try #require(rule["Targets"] as? [[String: Any]])
+        #expect(targets.count == 1)
+        #expect(text(targets.first?["Arn"]) == #"{"Fn::GetAtt":["ObjectCreatedFunction","Arn"]}"#)
+        let deadLetters = text(targets.first?["DeadLetterConfig"])
+        #expect(deadLetters.contains("ObjectCreatedDeadLetterQueue"))
+        let permission = try resource("ObjectCreatedFunctionScanResultPermission", "AWS::Lambda::Permission")
+        #expect(permission["Principal"] as? String == "events.amazonaws.com")
+        #expect(text(permission["SourceArn"]) == #"{"Fn::GetAtt":["ObjectCreatedFunctionScanResult","Arn"]}"#)
+
+        // The pattern matches the scan result GuardDuty sends (the fixture object-created replays), for this bucket.
+        let fixture = BuiltProducts.projectRoot + "/Events/eventbridge-guardduty-scan-threats-found.json"
+        let event = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture))) as? [String: Any]
+        )
+        let bucketName = try #require(
+            ((event["detail"] as? [String: Any])?["s3ObjectDetails"] as? [String: Any])?["bucketName"] as? String
+        )
+        #expect(event["source"] as? String == "aws.guardduty")
+        #expect(event["detail-type"] as? String == "GuardDuty Malware Protection Object Scan Result")
+        let sent = (event["detail"] as? [String: Any])?["s3ObjectDetails"] as? [String: Any] ?? [:]
+        #expect(bucketName.isEmpty == false && (sent["objectKey"] as? String)?.hasPrefix("uploads/") == true)
+        for field in ["bucketName", "objectKey"] {
+            #expect(sent[field] != nil, "the event names s3ObjectDetails.\(field), which the pattern filters on")
+        }
+
+        // Either rule may dead-letter an event: the queue must let EventBridge send from both.
+        let queuePolicy = try resource("ObjectCreatedDeadLetterQueuePolicy", "AWS::SQS::QueuePolicy")
+        let statement = try #require(
+            ((queuePolicy["PolicyDocument"] as? [String: Any])?["Statement"] as? [[String: Any]])?.first
+        )
+        #expect(text(statement["Principal"]) == #"{"Service":"events.amazonaws.com"}"#)
+        #expect(actions(statement) == ["sqs:SendMessage"])
+        let sources = Set(
+            literals((statement["Condition"] as? [String: [String: Any]])?["ArnEquals"]?["aws:SourceArn"])
+        )
+        #expect(sources == ["${ObjectCreatedFunctionObjectCreated.Arn}", "${ObjectCreatedFunctionScanResult.Arn}"])
+    }
+
+    @Test func objectCreatedAndPresignGetTheScanSettings() throws {
+        let parameters = try #require(template["Parameters"] as? [String: [String: Any]])
+        let objectCreated = try environment(of: "ObjectCreatedFunction")
+        let settings: [(String, String, Any)] = [
+            ("SCAN_REQUIRED", "ScanRequired", "true"), ("UPLOAD_STRIP_METADATA", "StripMetadata", "true"),
+            ("VALIDATE_MAX_BYTES", "ValidateMaxBytes", 67_108_864),
+        ]
+        for (variable, parameter, value) in settings {
+            #expect(text(objectCreated[variable]) == #"{"Ref":"\#(parameter)"}"#, "\(variable)")
+            #expect(text(parameters[parameter]?["Default"]) == text(value), "\(parameter)")
+        }
+        #expect(Set(parameters["StripMetadata"]?["AllowedValues"] as? [String] ?? []) == ["true", "false"])
+        #expect(text(try environment(of: "PresignFunction")["SCAN_REQUIRED"]) == #"{"Ref":"ScanRequired"}"#)
+        // object-created writes an upload again without its metadata.
+        #expect(try role("ObjectCreatedFunctionRole", allows: .s3("s3:PutObject", "uploads/u-1/6f1c/photo.png")))
     }
 
     @Test func theSiteBucketIsReadOnlyThroughCloudFrontWithOAC() throws {
@@ -420,9 +786,12 @@ struct DeployTemplateTests {
         let presign = text(try resource("PresignFunctionRole", "AWS::IAM::Role")["Policies"])
         #expect(presign.contains(#""s3:PutObject""#) && presign.contains("/uploads/*"))
         #expect(presign.contains("kms:GenerateDataKey"))
-        #expect(
-            !presign.contains("s3:*") && !presign.contains("s3:DeleteObject") && !presign.contains("s3:GetObject\"")
-        )
+        #expect(!presign.contains("s3:*") && !presign.contains("s3:DeleteObject"))
+        // GetObject, for the download route's presigned GET, under uploads/ only (the bucket policy gates it).
+        for statement in try statements(ofRole: "PresignFunctionRole") where actions(statement).contains("s3:GetObject")
+        {
+            #expect(text(statement["Resource"]) == #"{"Fn::Sub":"${UploadBucket.Arn}/uploads/*"}"#)
+        }
         let validator = text(try resource("ObjectCreatedFunctionRole", "AWS::IAM::Role")["Policies"])
         for action in ["s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:PutObject", "s3:ListBucket"] {
             #expect(validator.contains(action), "\(action)")
