@@ -54,6 +54,28 @@ struct InspectionPDFTests {
         #expect(F.inspect("application/pdf", bytes).problem?.detail.hasPrefix("the PDF name /Launch") == true)
     }
 
+    @Test(arguments: ["/Filter /ASCIIHexDecode", "/Filter [/AHx /FlateDecode]", "/Filter /LZWDecode", ""])
+    func anObjectStreamThisCheckCannotDecodeIsMalformed(_ filter: String) {
+        let bytes = F.pdf(F.catalog + F.pdfStream(8, "/Type /ObjStm /N 1 /First 4 \(filter)", F.ascii("7 0 << >>")))
+        #expect(F.inspect("application/pdf", bytes).problem?.reason == "malformed", "\(filter)")
+    }
+
+    @Test(arguments: [1, 7, 0])
+    func aFlateDecodeImagesPixelsAreInflatedButNotSearched(_ chunk: Int) {
+        var pixels = F.noise(4000, seed: 5)
+        pixels.replaceSubrange(200..<204, with: F.ascii("/JS "))
+        pixels.replaceSubrange(999..<1003, with: F.ascii("/AA "))
+        let bytes = F.pdf(
+            F.catalog + F.pdfStream(9, "/Type /XObject /Subtype /Image /Filter /FlateDecode", F.deflate(pixels))
+        )
+        #expect(F.inspect("application/pdf", bytes, chunk: chunk) == F.Outcome())
+        var broken = F.deflate(pixels)
+        broken[10] ^= 0xFF
+        broken[11] ^= 0xFF
+        let corrupted = F.pdf(F.catalog + F.pdfStream(9, "/Subtype /Image /Filter /FlateDecode", broken))
+        #expect(F.inspect("application/pdf", corrupted).problem?.reason == "malformed", "it must still inflate")
+    }
+
     @Test(arguments: [1, 7, 0])
     func aHexEscapedNameIsDecodedFirst(_ chunk: Int) {
         let bytes = F.pdf(F.pdfObject(1, "<< /S /J#61vaScript /JS#20x 3 >>"))

@@ -32,6 +32,8 @@ struct PDFInspector: FileInspector {
     private var streamStart: Int64 = 0
     private var decoded: Int64 = 0
     private var inflated: Int64 = 0
+    /// Whether the stream being inflated is searched for names (not an image's pixels).
+    private var scansInflated = true
     /// How many bytes of `endstream` the last bytes matched.
     private var endMatched = 0
 
@@ -90,15 +92,24 @@ struct PDFInspector: FileInspector {
     private mutating func startStream(at start: Int64) throws(FileProblem) {
         streamStart = start
         endMatched = 0
+        // Object streams hold whole objects, so their names must be read: one this check cannot decode is refused.
+        if scanner.sawObjectStream, !scanner.sawFlate || scanner.sawOtherFilter {
+            throw .malformed(
+                "the object stream at byte \(start) is not FlateDecode alone, so its objects cannot be checked"
+            )
+        }
         if scanner.sawFlate {
             guard inflater.start() else { throw .tooComplex("zlib could not start for the stream at byte \(start)") }
             inner = PDFNameScanner(findsStreams: false, unit: "decoded byte")
+            // An image's pixels hold no PDF syntax: they are inflated (a stream that does not inflate still fails)
+            // but not searched, where random pixels would match a short name like /JS by chance.
+            scansInflated = !(scanner.sawImage && !scanner.sawObjectStream)
             decoded = 0
             state = .inflating
         } else {
             state = .raw
         }
-        scanner.sawFlate = false
+        scanner.resetDictionary()
     }
 
     /// Inflates stream data and scans what comes out, until the zlib stream ends or the bytes do.
@@ -117,8 +128,10 @@ struct PDFInspector: FileInspector {
                 )
             }
             do {
-                _ = try inner.scan(step.output, from: 0, base: decoded)
-                if step.ended { try inner.finish() }
+                if scansInflated {
+                    _ = try inner.scan(step.output, from: 0, base: decoded)
+                    if step.ended { try inner.finish() }
+                }
             } catch {
                 throw FileProblem(reason: error.reason, detail: "\(error.detail) of the stream at byte \(streamStart)")
             }

@@ -12,6 +12,13 @@ struct PDFNameScanner {
     static let activeNames = ["JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles", "OpenAction", "AA"]
         .map { Token($0) }
     static let flateNames = [Token("FlateDecode"), Token("Fl")]
+    /// The filters this check does not decode (full and abbreviated names).
+    static let otherFilterNames = [
+        "ASCIIHexDecode", "ASCII85Decode", "LZWDecode", "RunLengthDecode", "AHx", "A85", "LZW", "RL",
+    ]
+    .map { Token($0) }
+    static let objectStreamName = Token("ObjStm")
+    static let imageName = Token("Image")
     static let streamKeyword = Token("stream")
     static let resetKeywords = [Token("obj"), Token("endobj")]
     static let eofComment: [UInt8] = Array("%%EOF".utf8)
@@ -60,6 +67,11 @@ struct PDFNameScanner {
     private var commentIsEOF = false
     /// Whether a FlateDecode (or Fl) name came since the last `obj`, `endobj` or stream.
     var sawFlate = false
+    /// Whether `/ObjStm` (an object stream: whole objects inside), `/Image`, or a filter this check does not decode
+    /// came since then.
+    var sawObjectStream = false
+    var sawImage = false
+    var sawOtherFilter = false
     /// The byte that ended the `stream` keyword just found: LF, or CR (an LF may follow), or a space or tab (some
     /// writers put one before the end of line).
     private(set) var streamTerminator: UInt8 = 0x0A
@@ -82,7 +94,15 @@ struct PDFNameScanner {
     /// Resumes the syntax after a stream's `endstream`.
     mutating func endStream() {
         state = .normal
+        resetDictionary()
+    }
+
+    /// Forgets what the last dictionary named.
+    mutating func resetDictionary() {
         sawFlate = false
+        sawObjectStream = false
+        sawImage = false
+        sawOtherFilter = false
     }
 
     /// Scans `bytes` from `start`, whose first byte is at `base` (in `unit`s).
@@ -198,7 +218,7 @@ struct PDFNameScanner {
                 }
                 state = .normal
                 if Self.resetKeywords.contains(token) {
-                    sawFlate = false
+                    resetDictionary()
                 } else if findsStreams, token == Self.streamKeyword {
                     guard byte == 0x0A || byte == 0x0D || byte == 0x20 || byte == 0x09 else {
                         let at = base + Int64(index)
@@ -236,7 +256,15 @@ struct PDFNameScanner {
         if Self.activeNames.contains(token) {
             throw .activeContent("the PDF name /\(token.text) at \(unit) \(tokenStart)")
         }
-        if Self.flateNames.contains(token) { sawFlate = true }
+        if Self.flateNames.contains(token) {
+            sawFlate = true
+        } else if token == Self.objectStreamName {
+            sawObjectStream = true
+        } else if token == Self.imageName {
+            sawImage = true
+        } else if Self.otherFilterNames.contains(token) {
+            sawOtherFilter = true
+        }
     }
 
     @inline(__always)
