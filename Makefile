@@ -17,8 +17,8 @@ PYTHON := $(VENV)/bin/python
 CURL_PREFIX := $(CURDIR)/.build-curl
 LAMBDA_SCRATCH := $(CURDIR)/.build-lambda
 
-BUILD_PACKAGES := libcurl4-openssl-dev pkg-config patchelf zip unzip
-TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver
+BUILD_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config patchelf zip unzip
+TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver clamav
 
 .PHONY: run test serve bench lambda package lint-template deps test-deps format clean
 

@@ -136,13 +136,15 @@ let package = Package(
             ]
         ),
         // upload-edge serve's pieces: an HTTP API emulator (SwiftNIO) with a JWT authorizer in front of the functions,
-        // and an SQS event source mapping. Never linked into bootstrap.
+        // an SQS event source mapping, and ClamAV standing in for GuardDuty. Never linked into bootstrap.
         .target(
             name: "LocalServe",
             dependencies: [
                 "LocalLambda",
                 "CognitoAuth",
                 "CurlHTTP",
+                "S3",
+                "S3Presigning",
                 "SigV4",
                 "LambdaRuntime",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -241,7 +243,8 @@ let package = Package(
         .testTarget(
             name: "LocalServeTests",
             dependencies: [
-                "LocalServe", "LocalLambda", "CognitoAuth", "LambdaRuntime", "TestSupport", "bootstrap",
+                "LocalServe", "LocalLambda", "CognitoAuth", "LambdaEvents", "LambdaRuntime", "S3", "S3Presigning",
+                "SigV4", "TestSupport", "bootstrap",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),

@@ -9,6 +9,9 @@ import SigV4
 /// What Lambda's event source mapping does for an SQS queue: long-polls it, invokes the function with batches of
 /// up to 10 messages as an SQS event, and deletes the messages that succeeded. With `ReportBatchItemFailures`, the
 /// messages named in `batchItemFailures` stay in the queue for another try; when the invocation fails, all do.
+///
+/// `onObjectCreated`, when given, hears of the objects each delivered batch's S3 notifications name, as the batch goes
+/// to the function and without waiting for it: what GuardDuty Malware Protection hears of the same creations in AWS.
 public final class SQSEventSourceMapping: @unchecked Sendable {
     // @unchecked: `stopped` is the only shared state, behind `lock`; the client is used only by the polling thread.
     let queueURL: String
@@ -18,6 +21,7 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
     let signer: SigV4Signer
     let endpoint: String
     let log: @Sendable (String) -> Void
+    let onObjectCreated: (@Sendable ([CreatedObject]) -> Void)?
     private let lock = NSLock()
     private var stopped = false
 
@@ -28,9 +32,11 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
         region: String,
         credentials: AWSCredentials,
         function: RuntimeAPIEmulator,
-        log: @escaping @Sendable (String) -> Void
+        log: @escaping @Sendable (String) -> Void,
+        onObjectCreated: (@Sendable ([CreatedObject]) -> Void)? = nil
     ) throws {
         self.endpoint = endpoint
+        self.onObjectCreated = onObjectCreated
         self.queueURL = queueURL
         self.queueARN = queueARN
         self.region = region
@@ -75,6 +81,10 @@ public final class SQSEventSourceMapping: @unchecked Sendable {
     }
 
     private func deliver(_ messages: [[String: Any]], client: CurlHTTPClient) throws {
+        if let onObjectCreated {
+            let created = messages.flatMap { Self.createdObjects(inBody: $0["Body"] as? String ?? "") }
+            if !created.isEmpty { onObjectCreated(created) }
+        }
         let records = messages.map { message -> [String: Any] in
             [
                 "messageId": message["MessageId"] ?? "", "receiptHandle": message["ReceiptHandle"] ?? "",

@@ -19,7 +19,9 @@ struct ServeCommand: AsyncParsableCommand {
             Starts, on 127.0.0.1 only: LocalStack (S3, SQS, KMS; or moto with --s3 moto) and moto_server (Cognito), with a bucket, a queue \
             for its ObjectCreated notifications, a user pool, an app client and a dev user; the real bootstrap under \
             the Runtime API emulator for presign and object-created; an HTTP API emulator serving the page at / and \
-            the API at /api/ behind a JWT authorizer; and an SQS event source mapping that feeds object-created. \
+            the API at /api/ behind a JWT authorizer; an SQS event source mapping that feeds object-created; and ClamAV \
+            standing in for GuardDuty Malware Protection: it scans each new object with the signatures in --clamav-db, \
+            tags it GuardDutyMalwareScanStatus and sends object-created GuardDuty's scan result event. \
             Installs what is missing on first use (Python venvs: a few minutes once). Ctrl-C stops everything. \
             Run it from the project's root.
             """
@@ -55,6 +57,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The site directory to serve.")
     var site = "deploy/site"
 
+    @Option(
+        help: """
+            The ClamAV signature databases the GuardDuty stand-in scans with: the project's (EICAR and a few rules, \
+            see its README.md), or a directory freshclam filled on a connected machine.
+            """
+    )
+    var clamavDb = "deploy/local/clamav"
+
+    @Flag(help: "No malware scan: object-created does not wait for a verdict (SCAN_REQUIRED=false).")
+    var noScan = false
+
     @Flag(help: "Print the runtimes' log lines too.")
     var verbose = false
 
@@ -72,6 +85,14 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--part-bytes must be 5242880 (5 MiB, S3's smallest part) to 5368709120 (5 GiB)")
         }
         guard multipartThreshold >= 1 else { throw ValidationError("--multipart-threshold must be at least 1") }
+        var isDirectory: ObjCBool = false
+        guard
+            noScan
+                || (FileManager.default.fileExists(atPath: clamavDb, isDirectory: &isDirectory)
+                    && isDirectory.boolValue)
+        else {
+            throw ValidationError("--clamav-db \(clamavDb) is not a directory of ClamAV signatures; or pass --no-scan")
+        }
     }
 
     func run() async throws {
@@ -79,6 +100,15 @@ struct ServeCommand: AsyncParsableCommand {
         let origin = "http://127.0.0.1:\(port)"
         step("checking the Python tools (the first run creates .build-venv: a minute or two)")
         try shell(["make", "--no-print-directory", "-s", "test-deps"])
+        if !noScan {
+            // make test-deps installs clamav on Debian; elsewhere it has to be there already.
+            step("checking ClamAV and the signatures in \(clamavDb)")
+            do {
+                try MalwareScanStandIn.check(databaseDirectory: clamavDb)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         // Services already running (make test's, say) are used and left running; those started here are stopped.
         let alreadyRunning =
             (s3 == .moto || Self.answers("http://127.0.0.1:4566/_localstack/health"))
@@ -136,6 +166,8 @@ struct ServeCommand: AsyncParsableCommand {
             "UPLOAD_MULTIPART_THRESHOLD": String(multipartThreshold), "UPLOAD_PART_BYTES": String(partBytes),
             // A fresh session key each run: sessions of an earlier run are refused, as after a rotation.
             "UPLOAD_SESSION_KEY": Self.randomKey(),
+            // With the stand-in, uploads stay pending until its verdict, as with GuardDuty in AWS.
+            "SCAN_REQUIRED": noScan ? "false" : "true",
         ]
         if s3 == .moto {
             // moto does not apply SSE from a POST form's fields, so with it uploads go unencrypted and the
@@ -191,6 +223,24 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot listen on 127.0.0.1:\(port): \(error); pick another with --port")
         }
+        let log: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("    \(line)\n".utf8)) }
+        var scanner: MalwareScanStandIn?
+        if !noScan {
+            let standIn = MalwareScanStandIn(
+                configuration: .init(
+                    s3Endpoint: localStack,
+                    region: value("region"),
+                    credentials: try AWSCredentials(accessKeyID: "test", secretAccessKey: "test"),
+                    databaseDirectory: clamavDb
+                ),
+                function: objectCreated,
+                log: log
+            )
+            standIn.start()
+            scanner = standIn
+        }
+        var onObjectCreated: (@Sendable ([SQSEventSourceMapping.CreatedObject]) -> Void)?
+        if let scanner { onObjectCreated = { objects in scanner.enqueue(objects) } }
         let mapping = try SQSEventSourceMapping(
             endpoint: localStack,
             queueURL: value("queueUrl"),
@@ -198,10 +248,15 @@ struct ServeCommand: AsyncParsableCommand {
             region: value("region"),
             credentials: try AWSCredentials(accessKeyID: "test", secretAccessKey: "test"),
             function: objectCreated,
-            log: { line in FileHandle.standardError.write(Data("    \(line)\n".utf8)) }
+            log: log,
+            onObjectCreated: onObjectCreated
         )
         mapping.start()
 
+        let scanLine =
+            noScan
+            ? "No malware scan (--no-scan): uploads are judged without a verdict (SCAN_REQUIRED=false)."
+            : "ClamAV stands in for GuardDuty Malware Protection, with the signatures in \(clamavDb)."
         // Written straight to the descriptor, unbuffered: scripts wait for these lines.
         FileHandle.standardOutput.write(
             Data(
@@ -217,6 +272,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Stand-ins: \(s3 == .moto ? "moto" : "LocalStack") S3 \(localStack) (bucket \(value("bucket"))), SQS queue \(value("queueUrl")),
                 moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads, uploads through \(origin)/upload.
                 Multipart from \(multipartThreshold) bytes, in parts of \(partBytes).
+                \(scanLine)
                 Press Ctrl-C to stop everything.
 
                 """.utf8
@@ -226,6 +282,7 @@ struct ServeCommand: AsyncParsableCommand {
         await waitForInterrupt()
         step("shutting down")
         mapping.stop()
+        scanner?.stop()
         await server.close()
         await presign.shutdown()
         await objectCreated.shutdown()
