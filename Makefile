@@ -3,7 +3,8 @@
 #   make run     install what is missing, build, replay every event in Events/ through the real runtime
 #   make test    install what the tests need, check formatting, run the whole test suite and the browser test
 #   make serve   the whole upload flow on this machine: open the printed URL (upload-edge serve)
-#   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3)
+#   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3
+#                and bench multipart, awscli in .build-bench-venv)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 #   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
 #   make lint-template  cfn-lint template.yaml (SAM transform applied)
@@ -58,9 +59,18 @@ bench: deps test-deps lambda
 	.build/release/upload-edge bench events
 	.build/release/upload-edge bench presign --python $(PYTHON)
 	.build/release/upload-edge bench upload --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
+	@# awscli, the multipart benchmark's peer, in a venv of its own: .build-venv's requirements stay as the tests need.
+	@if ! cmp -s <(echo awscli==1.46.3) .build-bench-venv/.requirements 2>/dev/null; then \
+		echo "==> creating .build-bench-venv with awscli"; \
+		python3 -m venv .build-bench-venv; \
+		.build-bench-venv/bin/pip install --quiet --disable-pip-version-check awscli==1.46.3; \
+		echo awscli==1.46.3 > .build-bench-venv/.requirements; \
+	fi
 	Tests/Scripts/services.sh start
 	trap 'Tests/Scripts/services.sh stop' EXIT; \
-		env $$(Tests/Scripts/services.sh env) .build/release/upload-edge bench s3
+		env $$(Tests/Scripts/services.sh env) .build/release/upload-edge bench s3; \
+		.build/release/upload-edge bench multipart --aws .build-bench-venv/bin/aws \
+			--bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
 	deploy/package.sh
 	@if [ "$$(id -u)" = 0 ]; then .build/release/upload-edge bench package; \
 		else echo "==> skipping bench package: chroot needs root"; fi

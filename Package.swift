@@ -172,6 +172,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // upload-edge upload: the upload API's client, one PUT or a resumable multipart upload in parallel parts.
+        // Never linked into bootstrap.
+        .target(
+            name: "UploadClient",
+            dependencies: [
+                "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The emulator's ceiling: a minimal raw-socket Runtime API client in C.
         .executableTarget(name: "raw-runtime-client"),
         .executableTarget(
@@ -183,6 +192,7 @@ let package = Package(
                 "Benchmarks",
                 "S3Presigning",
                 "SigV4",
+                "UploadClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -246,6 +256,13 @@ let package = Package(
                 "LocalServe", "LocalLambda", "CognitoAuth", "LambdaEvents", "LambdaRuntime", "S3", "S3Presigning",
                 "SigV4", "TestSupport", "bootstrap",
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "UploadClientTests",
+            dependencies: [
+                "UploadClient", "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(

@@ -30,7 +30,7 @@ struct PresignCommand: ParsableCommand {
         @Option(help: "A custom S3 endpoint such as http://127.0.0.1:4566 (LocalStack, moto, MinIO), path style.")
         var endpoint: String?
 
-        @Flag(help: "Use path-style URLs (https://s3.REGION.amazonaws.com/BUCKET/KEY).")
+        @Flag(help: "Use path-style URLs (https://s3.REGION.amazonaws.com/BUCKET/KEY); --endpoint always is.")
         var pathStyle = false
 
         @Flag(help: "Use the Transfer Acceleration endpoint (BUCKET.s3-accelerate.amazonaws.com).")
@@ -46,8 +46,13 @@ struct PresignCommand: ParsableCommand {
         var date: String?
 
         func validate() throws {
-            let styles = [endpoint != nil, pathStyle, accelerate].filter { $0 }.count
-            if styles > 1 { throw ValidationError("choose one of --endpoint, --path-style and --accelerate") }
+            // A custom endpoint is path style already, so --path-style beside it is redundant, not a conflict.
+            if accelerate && (endpoint != nil || pathStyle) {
+                throw ValidationError(
+                    "--accelerate cannot go with \(endpoint != nil ? "--endpoint" : "--path-style"): it signs for "
+                        + "BUCKET.s3-accelerate.amazonaws.com; pass one or the other"
+                )
+            }
             if dualStack && !accelerate { throw ValidationError("--dual-stack goes with --accelerate") }
         }
 

@@ -6,7 +6,8 @@ struct UploadEdge: AsyncParsableCommand {
         commandName: "upload-edge",
         abstract: "Develop, replay and benchmark the UploadEdge Lambda functions locally.",
         subcommands: [
-            EmulateCommand.self, ReplayCommand.self, ServeCommand.self, PresignCommand.self, BenchCommand.self,
+            EmulateCommand.self, ReplayCommand.self, ServeCommand.self, PresignCommand.self, UploadCommand.self,
+            BenchCommand.self,
         ]
     )
 }
