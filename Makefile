@@ -3,8 +3,8 @@
 #   make run     install what is missing, build, replay every event in Events/ through the real runtime
 #   make test    install what the tests need, check formatting, run the whole test suite and the browser test
 #   make serve   the whole upload flow on this machine: open the printed URL (upload-edge serve)
-#   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3
-#                and bench multipart, awscli in .build-bench-venv)
+#   make bench   build release binaries (with the lean libcurl) and run every benchmark (LocalStack for bench s3,
+#                bench multipart and bench checks; awscli in .build-bench-venv)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 #   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
 #   make lint-template  cfn-lint template.yaml (SAM transform applied)
@@ -70,7 +70,8 @@ bench: deps test-deps lambda
 	trap 'Tests/Scripts/services.sh stop' EXIT; \
 		env $$(Tests/Scripts/services.sh env) .build/release/upload-edge bench s3; \
 		.build/release/upload-edge bench multipart --aws .build-bench-venv/bin/aws \
-			--bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
+			--bootstrap $(LAMBDA_SCRATCH)/release/bootstrap; \
+		.build/release/upload-edge bench checks
 	deploy/package.sh
 	@if [ "$$(id -u)" = 0 ]; then .build/release/upload-edge bench package; \
 		else echo "==> skipping bench package: chroot needs root"; fi

@@ -157,6 +157,7 @@ let package = Package(
         .target(
             name: "Benchmarks",
             dependencies: [
+                "CZlib",
                 "LocalLambda",
                 "LambdaEvents",
                 "LambdaCodable",

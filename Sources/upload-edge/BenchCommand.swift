@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks that print their numbers and compare against a named peer in the same run.",
         subcommands: [
             RuntimeBenchCommand.self, EventsBenchCommand.self, PresignBenchCommand.self, UploadBenchCommand.self,
-            S3BenchCommand.self, PackageBenchCommand.self, MultipartBenchCommand.self,
+            S3BenchCommand.self, PackageBenchCommand.self, MultipartBenchCommand.self, ChecksBenchCommand.self,
         ]
     )
 }
