@@ -50,10 +50,12 @@ package struct ObjectInspection {
         var digest = SHA256()
         let headEnd = wholeFile ? size : maxBytes - Self.tailBytes
         var offset: Int64 = 0
+        // The next range is read while this one is checked.
+        let reader = RangePrefetcher(client: client, bucket: bucket, key: key, end: headEnd, rangeBytes: Self.readBytes)
+        defer { reader.finish() }
         do {
             while offset < headEnd {
-                let last = min(offset + Self.readBytes, headEnd) - 1
-                let bytes = try client.getObject(bucket: bucket, key: key, range: offset...last)
+                let bytes = try reader.next()
                 guard !bytes.isEmpty else { break }
                 // A closure that throws FileProblem crashes IRGen in withUnsafeBytes (Swift 6.3): catch inside.
                 var failure: FileProblem?
@@ -69,6 +71,7 @@ package struct ObjectInspection {
                 digest.update(data: bytes)
                 offset += Int64(bytes.count)
             }
+            reader.finish()
             if wholeFile {
                 guard offset == size else {
                     throw FileProblem(reason: "truncated", detail: "S3 answered \(offset) of \(size) bytes")
