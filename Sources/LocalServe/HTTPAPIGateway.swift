@@ -49,6 +49,8 @@ public final class HTTPAPIGateway: Sendable {
     let uploadOrigin: String?
     /// The path CloudFront maps onto the upload origin.
     public static let uploadPath = "/upload"
+    /// The largest object a download through `/upload` may return (held in memory on its way; this is local only).
+    static let maxDownloadBytes = 2 * 1024 * 1024 * 1024
     /// The stage name, the first path segment of the API (`/api`), as in the template.
     static let stage = "api"
 
@@ -180,6 +182,8 @@ public final class HTTPAPIGateway: Sendable {
                 do {
                     var configuration = CurlHTTPClient.Configuration()
                     configuration.timeoutMilliseconds = 300_000
+                    // Downloads of whole uploads come back this way: not the client's 16 MiB default for API answers.
+                    configuration.maxResponseBytes = Self.maxDownloadBytes
                     let client = try CurlHTTPClient(configuration: configuration)
                     let answer = try client.send(
                         request.method,
