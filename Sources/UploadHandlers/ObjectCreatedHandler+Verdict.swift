@@ -177,6 +177,7 @@ extension ObjectCreatedHandler {
         do {
             head = try client.headObject(bucket: details.bucketName, key: key)
         } catch  where error.code == .noSuchKey {
+            try nameThreat(of: event, inQuarantineCopyOf: key)
             return Outcome(key: key, status: .gone)
         }
         let object = Subject(bucket: details.bucketName, key: key, head: head)
@@ -225,6 +226,26 @@ extension ObjectCreatedHandler {
             }
             return object.outcome(.pending, reason: "verdict-kept")
         }
+    }
+
+    /// Validation may have rejected the object on GuardDuty's tag alone (`malware:unknown`: the tag has no threat
+    /// name) and moved it before this event came: give the quarantine copy the threat's name.
+    func nameThreat(of event: GuardDutyMalwareScanEvent, inQuarantineCopyOf key: String) throws(S3Error) {
+        guard event.detail.result == .threatsFound, let threat = event.detail.scanResultDetails?.threats?.first,
+            configuration.rejectAction == .quarantine
+        else { return }
+        let copy = configuration.quarantinePrefix + key
+        let tags: [String: String]
+        do {
+            tags = try client.getObjectTagging(bucket: configuration.upload.bucket, key: copy)
+        } catch  where error.code == .noSuchKey {
+            return
+        }
+        guard tags[Self.reasonTag] == "malware:unknown" else { return }
+        var named = tags
+        named[Self.reasonTag] = Self.tagValue("malware:" + threat.name)
+        named[Self.threatTag] = Self.tagValue(threat.name)
+        try client.putObjectTagging(bucket: configuration.upload.bucket, key: copy, tags: Self.bounded(named))
     }
 
     // MARK: - Rejection

@@ -149,6 +149,19 @@ struct ObjectVerdictServiceTests {
         }
     }
 
+    @Test func guardDutysTagAloneRejectsAndTheLaterEventNamesTheThreat() throws {
+        let world = try world()
+        let handler = try handler(world)
+        let record = try upload(world, "tagged.png", TestFiles.png(), type: "image/png")
+        // GuardDuty tags the object, then validation ends before the event arrives.
+        let event = try scan(world, record, "THREATS_FOUND", threat: "EICAR-Test-File")
+        let outcome = try handler.process(record)
+        #expect(outcome.status == .rejected)
+        #expect(outcome.reason == "malware:unknown", "the tag carries no name")
+        #expect(try handler.process(scan: event).status == .gone)
+        #expect(try tags(world, "quarantine/" + record.key)["upload-reason"] == "malware:EICAR-Test-File")
+    }
+
     @Test func aVerdictOnOtherBytesIsStaleAndIgnored() throws {
         let world = try world()
         let handler = try handler(world)
