@@ -144,6 +144,11 @@ struct PDFNameScanner {
                     tokenStart = base + Int64(index - 1)
                 case 0x29, 0x3E, 0x5B, 0x5D, 0x7B, 0x7D: break
                 default:
+                    if !findsStreams {
+                        // Inside a stream, keywords (content operators: BT, Tf, Tj…) change nothing: skip them.
+                        while index < count, !Self.endsToken(bytes[index]) { index += 1 }
+                        continue
+                    }
                     state = .keyword
                     token = Token()
                     token.append(byte)
@@ -162,6 +167,15 @@ struct PDFNameScanner {
                 }
             case .literal:
                 index += 1
+                // Most of a string is text: run to the next byte that matters.
+                if byte != 0x5C && byte != 0x28 && byte != 0x29 {
+                    while index < count {
+                        let next = bytes[index]
+                        if next == 0x5C || next == 0x28 || next == 0x29 { break }
+                        index += 1
+                    }
+                    continue
+                }
                 if byte == 0x5C {
                     state = .literalEscape
                 } else if byte == 0x28 {
