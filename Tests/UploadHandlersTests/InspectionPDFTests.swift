@@ -61,19 +61,17 @@ struct InspectionPDFTests {
     }
 
     @Test(arguments: [1, 7, 0])
-    func aFlateDecodeImagesPixelsAreInflatedButNotSearched(_ chunk: Int) {
+    func streamsThatAreNotObjectStreamsAreSkippedWhateverTheyHold(_ chunk: Int) {
+        // Page content may name anything (/JavaScript here is only an operand), image pixels match short names by
+        // chance, and neither is ever an action: only the object graph carries actions.
         var pixels = F.noise(4000, seed: 5)
         pixels.replaceSubrange(200..<204, with: F.ascii("/JS "))
-        pixels.replaceSubrange(999..<1003, with: F.ascii("/AA "))
         let bytes = F.pdf(
-            F.catalog + F.pdfStream(9, "/Type /XObject /Subtype /Image /Filter /FlateDecode", F.deflate(pixels))
+            F.catalog + F.pdfStream(4, "/Filter /FlateDecode", F.deflate(F.ascii("/JavaScript /AA BDC (x) Tj EMC")))
+                + F.pdfStream(9, "/Type /XObject /Subtype /Image /Filter /FlateDecode", F.deflate(pixels))
+                + F.pdfStream(10, "/Filter /FlateDecode", F.ascii("not zlib, and not an object stream"))
         )
         #expect(F.inspect("application/pdf", bytes, chunk: chunk) == F.Outcome())
-        var broken = F.deflate(pixels)
-        broken[10] ^= 0xFF
-        broken[11] ^= 0xFF
-        let corrupted = F.pdf(F.catalog + F.pdfStream(9, "/Subtype /Image /Filter /FlateDecode", broken))
-        #expect(F.inspect("application/pdf", corrupted).problem?.reason == "malformed", "it must still inflate")
     }
 
     @Test(arguments: [1, 7, 0])
@@ -98,7 +96,9 @@ struct InspectionPDFTests {
 
     @Test(arguments: [1, 7, 0])
     func aFlateDecodeStreamThatDoesNotInflateIsMalformed(_ chunk: Int) {
-        let bytes = F.pdf(F.catalog + F.pdfStream(8, "/Filter /FlateDecode", F.ascii("this is not zlib data at all")))
+        let bytes = F.pdf(
+            F.catalog + F.pdfStream(8, "/Type /ObjStm /Filter /FlateDecode", F.ascii("this is not zlib data at all"))
+        )
         let start = F.index(of: F.ascii("stream\r\n"), in: bytes)! + 8
         let problem = F.inspect("application/pdf", bytes, chunk: chunk).problem
         #expect(
@@ -110,7 +110,7 @@ struct InspectionPDFTests {
     @Test func aCorruptedDeflateBodyIsMalformed() {
         var data = F.deflate(F.noise(5000, seed: 4))
         for index in 10..<40 { data[index] ^= 0x5A }
-        let bytes = F.pdf(F.pdfStream(8, "/Filter /FlateDecode", data))
+        let bytes = F.pdf(F.pdfStream(8, "/Type /ObjStm /Filter /FlateDecode", data))
         #expect(F.inspect("application/pdf", bytes).problem?.reason == "malformed")
     }
 
@@ -118,7 +118,8 @@ struct InspectionPDFTests {
         let bytes = F.ascii("%PDF-1.7\n1 0 obj << /Length 100 >>\nstream\n") + F.noise(50)
         #expect(F.inspect("application/pdf", bytes, chunk: 7).problem?.reason == "truncated")
         let flate =
-            F.ascii("%PDF-1.7\n1 0 obj << /Filter /FlateDecode >>\nstream\n") + F.deflate(F.noise(900)).prefix(200)
+            F.ascii("%PDF-1.7\n1 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\n")
+            + F.deflate(F.noise(900)).prefix(200)
         #expect(F.inspect("application/pdf", Array(flate)).problem?.reason == "truncated")
     }
 
@@ -137,7 +138,8 @@ struct InspectionPDFTests {
     func everyEndOfLineAfterStreamIsUnderstood(_ keyword: String) {
         let objects = F.deflate(F.ascii("7 0 << /AA 1 >>"))
         let bytes = F.pdf(
-            F.ascii("8 0 obj\n<< /Filter /FlateDecode >>\n\(keyword)") + objects + F.ascii("\nendstream\nendobj\n")
+            F.ascii("8 0 obj\n<< /Type /ObjStm /Filter /FlateDecode >>\n\(keyword)") + objects
+                + F.ascii("\nendstream\nendobj\n")
         )
         for chunk in [1, 0] {
             #expect(

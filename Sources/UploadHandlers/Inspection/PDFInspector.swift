@@ -4,12 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// Searches a whole PDF, FlateDecode streams inflated, for the names of actions that run code or carry files.
+/// Searches a whole PDF, FlateDecode object streams inflated, for the names of actions that run code or carry files.
 ///
 /// States: `header` (`%PDF-`) → `tokens` (the name scanner over the file's syntax) → at a `stream` keyword,
-/// `streamEOL` (the rest of the end of line) → `inflating` when the stream's dictionary named FlateDecode, its output going through
-/// a second name scanner, until Z_STREAM_END → `raw`, which looks for `endstream` without scanning → `tokens`.
-/// The raw bytes of other streams (DCT images…) are never name-scanned: random bytes would give false hits.
+/// `streamEOL` (the rest of the end of line) → `inflating` when the stream's dictionary named `/ObjStm` (it must be
+/// FlateDecode alone), its output going through a second name scanner, until Z_STREAM_END → `raw`, which looks for
+/// `endstream` without scanning → `tokens`. Every other stream (page content, fonts, images, metadata) is skipped
+/// raw: actions live in the object graph only, and random bytes would give false hits.
 struct PDFInspector: FileInspector {
     static let header: [UInt8] = Array("%PDF-".utf8)
     static let endstream: [UInt8] = Array("endstream".utf8)
@@ -32,8 +33,6 @@ struct PDFInspector: FileInspector {
     private var streamStart: Int64 = 0
     private var decoded: Int64 = 0
     private var inflated: Int64 = 0
-    /// Whether the stream being inflated is searched for names (not an image's pixels).
-    private var scansInflated = true
     /// How many bytes of `endstream` the last bytes matched.
     private var endMatched = 0
 
@@ -92,18 +91,18 @@ struct PDFInspector: FileInspector {
     private mutating func startStream(at start: Int64) throws(FileProblem) {
         streamStart = start
         endMatched = 0
-        // Object streams hold whole objects, so their names must be read: one this check cannot decode is refused.
-        if scanner.sawObjectStream, !scanner.sawFlate || scanner.sawOtherFilter {
-            throw .malformed(
-                "the object stream at byte \(start) is not FlateDecode alone, so its objects cannot be checked"
-            )
-        }
-        if scanner.sawFlate {
+        // Actions are reached only through the object graph: objects at the top level (searched as they are) and
+        // objects inside object streams. So object streams are inflated and searched, and one this check cannot
+        // decode is refused. Every other stream (page content, fonts, images, metadata) is skipped to its
+        // endstream: a name inside it is never an action, and inflating it would only cost time.
+        if scanner.sawObjectStream {
+            guard scanner.sawFlate, !scanner.sawOtherFilter else {
+                throw .malformed(
+                    "the object stream at byte \(start) is not FlateDecode alone, so its objects cannot be checked"
+                )
+            }
             guard inflater.start() else { throw .tooComplex("zlib could not start for the stream at byte \(start)") }
             inner = PDFNameScanner(findsStreams: false, unit: "decoded byte")
-            // An image's pixels hold no PDF syntax: they are inflated (a stream that does not inflate still fails)
-            // but not searched, where random pixels would match a short name like /JS by chance.
-            scansInflated = !(scanner.sawImage && !scanner.sawObjectStream)
             decoded = 0
             state = .inflating
         } else {
@@ -128,10 +127,8 @@ struct PDFInspector: FileInspector {
                 )
             }
             do {
-                if scansInflated {
-                    _ = try inner.scan(step.output, from: 0, base: decoded)
-                    if step.ended { try inner.finish() }
-                }
+                _ = try inner.scan(step.output, from: 0, base: decoded)
+                if step.ended { try inner.finish() }
             } catch {
                 throw FileProblem(reason: error.reason, detail: "\(error.detail) of the stream at byte \(streamStart)")
             }

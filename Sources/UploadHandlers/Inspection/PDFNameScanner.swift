@@ -113,6 +113,8 @@ struct PDFNameScanner {
         var state = self.state
         var token = self.token
         var depth = self.depth
+        let names = Self.namesByLength
+        let eofComment = Self.eofComment
         defer {
             self.state = state
             self.token = token
@@ -160,7 +162,7 @@ struct PDFNameScanner {
                     state = .normal
                     endComment()
                 } else if commentIndex < 5 {
-                    commentIsEOF = commentIsEOF && byte == Self.eofComment[commentIndex]
+                    commentIsEOF = commentIsEOF && byte == eofComment[commentIndex]
                     commentIndex += 1
                 } else if !Self.isWhitespace(byte) {
                     commentIsEOF = false
@@ -198,12 +200,21 @@ struct PDFNameScanner {
                 index += 1
                 if byte == 0x3E { state = .normal }
             case .name:
-                if Self.endsToken(byte) {
-                    try endName(token)
-                    state = .normal
-                } else {
+                // A name's regular characters in one run, to its end or a #xx escape.
+                var next = byte
+                while next != 0x23, !Self.endsToken(next) {
+                    token.append(next)
                     index += 1
-                    if byte == 0x23 { state = .nameHash } else { token.append(byte) }
+                    guard index < count else { break }
+                    next = bytes[index]
+                }
+                guard index < count else { continue }
+                if next == 0x23 {
+                    index += 1
+                    state = .nameHash
+                } else {
+                    try endName(token, names)
+                    state = .normal
                 }
             case .nameHash:
                 if let digit = Self.hexDigit(byte) {
@@ -252,7 +263,7 @@ struct PDFNameScanner {
         case .name, .nameHash, .nameHashLow:
             if state != .name { token.append(0x23) }
             if state == .nameHashLow { token.append(hashChar) }
-            try endName(token)
+            try endName(token, Self.namesByLength)
         case .comment: endComment()
         default: break
         }
@@ -266,18 +277,37 @@ struct PDFNameScanner {
         }
     }
 
-    private mutating func endName(_ token: Token) throws(FileProblem) {
-        if Self.activeNames.contains(token) {
-            throw .activeContent("the PDF name /\(token.text) at \(unit) \(tokenStart)")
+    /// What a name means to the check.
+    enum NameKind {
+        case active, flate, objectStream, image, otherFilter
+    }
+
+    /// The names the check knows, by length: most names of a file have a length none of them has, and are
+    /// dismissed by one comparison. Built once; `scan` keeps it in a local.
+    static let namesByLength: [[(token: Token, kind: NameKind)]] = {
+        var table = [[(token: Token, kind: NameKind)]](repeating: [], count: 17)
+        func add(_ tokens: [Token], _ kind: NameKind) {
+            for token in tokens { table[token.length].append((token, kind)) }
         }
-        if Self.flateNames.contains(token) {
-            sawFlate = true
-        } else if token == Self.objectStreamName {
-            sawObjectStream = true
-        } else if token == Self.imageName {
-            sawImage = true
-        } else if Self.otherFilterNames.contains(token) {
-            sawOtherFilter = true
+        add(activeNames, .active)
+        add(flateNames, .flate)
+        add([objectStreamName], .objectStream)
+        add([imageName], .image)
+        add(otherFilterNames, .otherFilter)
+        return table
+    }()
+
+    private mutating func endName(_ token: Token, _ table: [[(token: Token, kind: NameKind)]]) throws(FileProblem) {
+        guard token.length < table.count else { return }
+        for entry in table[token.length] where entry.token == token {
+            switch entry.kind {
+            case .active: throw .activeContent("the PDF name /\(token.text) at \(unit) \(tokenStart)")
+            case .flate: sawFlate = true
+            case .objectStream: sawObjectStream = true
+            case .image: sawImage = true
+            case .otherFilter: sawOtherFilter = true
+            }
+            return
         }
     }
 
