@@ -6,7 +6,7 @@ import SigV4
 import UploadHandlers
 
 /// What `object-created`'s whole-file checks cost on top of reading the object: the same bytes read through the
-/// S3 client alone (1 MiB ranged GETs, as the checks read them), and then read and checked (with the metadata strip
+/// S3 client alone (1 MiB ranged GETs, one ahead, as the checks read them), and then read and checked (with the metadata strip
 /// for the JPEG, which writes the stripped copy to a temporary file), taking turns, against a real S3.
 public struct ObjectCheckBenchmark {
     public struct Result: Sendable {
@@ -58,28 +58,45 @@ public struct ObjectCheckBenchmark {
         return out + [0xFF, 0xD9]
     }
 
-    /// A 10 MB PDF of FlateDecode content streams (text, compressed as a PDF writer would).
-    static func pdf(size: Int) -> [UInt8] {
+    /// A 10 MB PDF as scans and reports are: 80 % DCT images (JPEG data, which the check only skips), 15 %
+    /// FlateDecode page content (skipped: names there are never actions) and 5 % FlateDecode object streams
+    /// (inflated and searched); or, with `imageShare` 0, nothing but object streams, the worst case: every byte
+    /// inflated and searched.
+    static func pdf(size: Int, imageShare: Double = 0.8) -> [UInt8] {
         var objects: [[UInt8]] = []
-        // Text that compresses about 3:1, as a report's content streams do (not a repeated line, which would
-        // inflate 20-fold and measure zlib, not a PDF).
-        var text = ""
+        // Syntax that compresses about 3:1, as PDF writers' streams do (not a repeated line, which would inflate
+        // 20-fold and measure zlib, not a PDF).
+        var content = ""
+        var syntax = ""
         var line = 0
         var state: UInt32 = 0x9E37_79B9
-        while text.utf8.count < 256 * 1024 {
+        while content.utf8.count < 256 * 1024 {
             state = state &* 1_664_525 &+ 1_013_904_223
             let figure = state >> 8
-            text += "BT /F1 12 Tf 72 \(720 - line % 700) Td (\(figure) \(state % 977) \(figure % 65_521)) Tj ET\n"
+            content += "BT /F1 12 Tf 72 \(720 - line % 700) Td (\(figure) \(state % 977) \(figure % 65_521)) Tj ET\n"
+            syntax +=
+                "\(line) 0 << /Type /Annot /Subtype /Link /Rect [\(figure % 600) \(state % 800) 612 792] "
+                + "/Border [0 0 0] /A << /S /URI /URI (https://example.com/\(figure)) >> >>\n"
             line += 1
         }
-        let stream = Self.zlib(Array(text.utf8))
+        let page = Self.zlib(Array(content.utf8))
+        let objectStream = Self.zlib(Array(syntax.utf8))
+        func stream(_ dictionary: String, _ data: [UInt8]) -> [UInt8] {
+            Array("<< \(dictionary) /Length \(data.count) >>\nstream\n".utf8) + data + Array("\nendstream".utf8)
+        }
         var total = 0
+        if imageShare > 0 {
+            let image = jpeg(size: Int(Double(size) * imageShare))
+            objects.append(stream("/Type /XObject /Subtype /Image /Filter /DCTDecode", image))
+            total += image.count
+            while total < Int(Double(size) * 0.95) {
+                objects.append(stream("/Filter /FlateDecode", page))
+                total += objects.last!.count
+            }
+        }
         while total < size - 4096 {
-            let object =
-                Array("<< /Filter /FlateDecode /Length \(stream.count) >>\nstream\n".utf8) + stream
-                + Array("\nendstream".utf8)
-            objects.append(object)
-            total += object.count
+            objects.append(stream("/Type /ObjStm /N 100 /First 10 /Filter /FlateDecode", objectStream))
+            total += objects.last!.count
         }
         var out = Array("%PDF-1.7\n".utf8)
         let catalog = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"]
@@ -116,18 +133,27 @@ public struct ObjectCheckBenchmark {
         var results: [Result] = []
         for (name, type, bytes, strip) in [
             ("10 MB JPEG, checked and stripped", "image/jpeg", Self.jpeg(size: size), true),
-            ("10 MB PDF, checked (FlateDecode streams inflated)", "application/pdf", Self.pdf(size: size), false),
+            ("10 MB PDF: images, page content, object streams", "application/pdf", Self.pdf(size: size), false),
+            (
+                "10 MB PDF: all object streams (worst case)", "application/pdf", Self.pdf(size: size, imageShare: 0),
+                false
+            ),
         ] {
             let key = "uploads/bench/\(UUID().uuidString)/file"
             try client.putObject(bucket: bucket, key: key, body: bytes, options: .init(contentType: type))
             let head = try client.headObject(bucket: bucket, key: key)
             let inspection = ObjectInspection(client: client, maxBytes: 64 * 1024 * 1024)
+            // The same reads as the checks make: 1 MiB ranges, one read ahead.
             func read() throws {
-                var offset: Int64 = 0
-                while offset < head.size {
-                    let last = min(offset + ObjectInspection.readBytes, head.size) - 1
-                    offset += Int64(try client.getObject(bucket: bucket, key: key, range: offset...last).count)
-                }
+                let reader = RangePrefetcher(
+                    client: client,
+                    bucket: bucket,
+                    key: key,
+                    end: head.size,
+                    rangeBytes: ObjectInspection.readBytes
+                )
+                defer { reader.finish() }
+                while !(try reader.next()).isEmpty {}
             }
             func check() throws {
                 let result = try inspection.inspect(bucket: bucket, key: key, head: head, type: type, strip: strip)

@@ -28,7 +28,7 @@ package struct ObjectInspection {
     }
 
     package struct Result {
-        /// The hex SHA-256 of the bytes read (the whole object when `wholeFile`).
+        /// The hex SHA-256 of the object, when stripping (it is recorded on the rewritten object); empty otherwise.
         package var sha256Hex: String
         package var wholeFile: Bool
         /// The stripped copy, when stripping removed something.
@@ -47,7 +47,8 @@ package struct ObjectInspection {
         let output = strip && wholeFile ? try TemporaryFile() : nil
         var inspector = FileInspectors.inspector(for: type, size: size, output: output)
         var markup = type == "application/pdf" ? nil : MarkupScanner()
-        var digest = SHA256()
+        // Hashed only for a rewrite's metadata: checks alone need no digest.
+        var digest = output != nil ? SHA256() : nil
         let headEnd = wholeFile ? size : maxBytes - Self.tailBytes
         var offset: Int64 = 0
         // The next range is read while this one is checked.
@@ -68,7 +69,7 @@ package struct ObjectInspection {
                     }
                 }
                 if let failure { throw failure }
-                digest.update(data: bytes)
+                digest?.update(data: bytes)
                 offset += Int64(bytes.count)
             }
             reader.finish()
@@ -91,10 +92,13 @@ package struct ObjectInspection {
         } catch let problem as FileProblem {
             throw ObjectValidation.Rejection(problem.reason, problem.detail)
         }
-        let hex = digest.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self)
-        }.joined()
+        let hex =
+            (digest?.finalize()).map { value in
+                value.map { byte in
+                    let digits = Array("0123456789abcdef".utf8)
+                    return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]], as: UTF8.self)
+                }.joined()
+            } ?? ""
         let stripped = (inspector?.stripped ?? false) ? output : nil
         return Result(sha256Hex: hex, wholeFile: wholeFile, stripped: stripped)
     }
