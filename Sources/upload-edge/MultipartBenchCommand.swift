@@ -10,8 +10,8 @@ struct MultipartBenchCommand: ParsableCommand {
         discussion: """
             Starts upload-edge serve on --port (LocalStack S3 on loopback), signs in as its dev user, writes a \
             file of random bytes behind a PNG signature, and uploads it in turns with `upload-edge upload` (the \
-            API, part URLs through serve's /upload proxy, SHA-256 per part) and `aws s3 cp` (straight to \
-            LocalStack with static keys), both with the same part size and concurrency (awscli's through an \
+            API, SHA-256 per part, parts straight to LocalStack as awscli's go, or through serve's /upload proxy \
+            with --through-site) and `aws s3 cp` (straight to LocalStack with static keys), both with the same part size and concurrency (awscli's through an \
             AWS_CONFIG_FILE in a temporary directory). Reports each one's MB/s (10^6 bytes per second, wall clock \
             of the whole command, process start included) and their ratio. Then times presignUploadPart with \
             Content-Length and x-amz-checksum-sha256 signed in, as the API signs parts. Run it from the project's \
@@ -42,6 +42,14 @@ struct MultipartBenchCommand: ParsableCommand {
 
     @Option(help: "Seconds to time part URL signing.")
     var signingSeconds: Double = 2
+
+    @Flag(
+        help: """
+            Send our parts through serve's /upload (as CloudFront would in AWS) instead of straight to LocalStack, \
+            where aws s3 cp sends its own.
+            """
+    )
+    var throughSite = false
 
     @Option(help: "Seconds to wait after each upload, so the validator's work on it does not overlap the next.")
     var settleSeconds: Double = 5
@@ -79,7 +87,7 @@ struct MultipartBenchCommand: ParsableCommand {
                 "--bootstrap", try SiblingExecutable.resolve(bootstrap, name: "bootstrap", product: "bootstrap"),
                 "--max-bytes", String(size + 1_048_576), "--multipart-threshold", String(partBytes),
                 "--part-bytes", String(partBytes),
-            ],
+            ] + (throughSite ? [] : ["--direct-uploads"]),
             log: scratch + "/serve.log"
         )
         defer { serve.stop() }
@@ -182,7 +190,13 @@ struct MultipartBenchCommand: ParsableCommand {
         )
         print("client                                   MB/s (median)   runs")
         print("---------------------------------------  --------------  ------------------------")
-        print(Self.row("upload-edge upload (API, /upload proxy)", oursMedian, ours))
+        print(
+            Self.row(
+                throughSite ? "upload-edge upload (API, /upload proxy)" : "upload-edge upload (API, parts direct)",
+                oursMedian,
+                ours
+            )
+        )
         let version = awsVersion.split(separator: " ").first.map(String.init).orEmpty
         print(Self.row("aws s3 cp (\(version), CRC32)", theirsMedian, theirs))
         print(Self.row("aws s3 cp --checksum-algorithm SHA256", Timed.median(theirsSHA256), theirsSHA256))

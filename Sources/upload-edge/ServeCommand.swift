@@ -68,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "No malware scan: object-created does not wait for a verdict (SCAN_REQUIRED=false).")
     var noScan = false
 
+    @Flag(help: "Send upload bytes straight to the S3, not through this server's /upload (as CloudFront would).")
+    var directUploads = false
+
     @Flag(help: "Print the runtimes' log lines too.")
     var verbose = false
 
@@ -162,7 +165,7 @@ struct ServeCommand: AsyncParsableCommand {
             "COGNITO_ISSUER": value("issuer"), "COGNITO_JWKS_URL": value("jwksURL"),
             "AWS_LAMBDA_LOG_FORMAT": "JSON", "REJECT_ACTION": "quarantine",
             // Uploads go through this origin's /upload, as they go through CloudFront's in AWS.
-            "UPLOAD_PUBLIC_ENDPOINT": origin + HTTPAPIGateway.uploadPath,
+            "UPLOAD_PUBLIC_ENDPOINT": directUploads ? "" : origin + HTTPAPIGateway.uploadPath,
             "UPLOAD_MULTIPART_THRESHOLD": String(multipartThreshold), "UPLOAD_PART_BYTES": String(partBytes),
             // A fresh session key each run: sessions of an earlier run are refused, as after a rotation.
             "UPLOAD_SESSION_KEY": Self.randomKey(),
@@ -270,7 +273,7 @@ struct ServeCommand: AsyncParsableCommand {
                 Password:     \(value("password"))
 
                 Stand-ins: \(s3 == .moto ? "moto" : "LocalStack") S3 \(localStack) (bucket \(value("bucket"))), SQS queue \(value("queueUrl")),
-                moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads, uploads through \(origin)/upload.
+                moto Cognito \(moto) (pool \(value("userPoolId"))), API \(origin)/api/uploads, uploads through \(directUploads ? localStack : origin + "/upload").
                 Multipart from \(multipartThreshold) bytes, in parts of \(partBytes).
                 \(scanLine)
                 Press Ctrl-C to stop everything.
