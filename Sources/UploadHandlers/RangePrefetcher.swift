@@ -12,7 +12,7 @@ import Musl
 /// At most one range is in flight and one waits to be taken: memory stays at two ranges. The S3 client is used
 /// only by the reading thread while it runs, and by nobody else (the caller waits in `next()`), so its one easy
 /// handle is never shared.
-final class RangePrefetcher: @unchecked Sendable {
+package final class RangePrefetcher: @unchecked Sendable {
     // @unchecked: every field but the constants is read and written with `mutex` held; the client is used by the
     // reading thread alone between `init` and the end of the last range (the owner does not touch it meanwhile).
     private let client: S3Client
@@ -32,7 +32,7 @@ final class RangePrefetcher: @unchecked Sendable {
     private var inlineOffset: Int64 = 0
 
     /// Starts reading `0..<end` of the object in ranges of `rangeBytes`.
-    init(client: S3Client, bucket: String, key: String, end: Int64, rangeBytes: Int64) {
+    package init(client: S3Client, bucket: String, key: String, end: Int64, rangeBytes: Int64) {
         self.client = client
         self.bucket = bucket
         self.key = key
@@ -95,7 +95,7 @@ final class RangePrefetcher: @unchecked Sendable {
     }
 
     /// The next range, in order; empty at the end.
-    func next() throws(S3Error) -> [UInt8] {
+    package func next() throws(S3Error) -> [UInt8] {
         if !threadRunning {
             guard inlineOffset < end else { return [] }
             let bytes = try client.getObject(
@@ -117,7 +117,7 @@ final class RangePrefetcher: @unchecked Sendable {
     }
 
     /// Stops reading and waits for the reading thread, so the client is free again. Safe to call twice.
-    func finish() {
+    package func finish() {
         guard threadRunning else { return }
         pthread_mutex_lock(&mutex)
         stopped = true
