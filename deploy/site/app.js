@@ -1,14 +1,26 @@
 // UploadEdge's upload page: sign in with Cognito, ask the API for a presigned upload, send the file straight to
-// storage with a progress bar per file, then follow each file until the validator has tagged it. Small files go up
-// as one presigned POST form; large ones in parts (S3 multipart), several at a time, each part checked by its
-// SHA-256, with pause, resume and cancel, and resumable after a reload because the upload's session is kept in
-// localStorage. Plain JavaScript, no build step and nothing from a CDN. config.json (served beside this file) says
-// where Cognito and the API are, and may set `partConcurrency`.
+// storage with a progress bar per file, then follow each file until the validator and the malware scan have decided.
+// Small files go up as one presigned POST form; large ones in parts (S3 multipart), several at a time, each part
+// checked by its SHA-256, with pause, resume and cancel, and resumable after a reload because the upload's session is
+// kept in localStorage. "Your files" lists the user's uploads from the API (across sessions, a page at a time) with
+// the rows of this page's uploads, and offers clean files for download, always as an attachment. Plain JavaScript,
+// no build step and nothing from a CDN. config.json (served beside this file) says where Cognito and the API are, and
+// may set `partConcurrency` and `listPageSize`.
 "use strict";
 
 const TOKEN_KEY = "uploadedge.idToken";
+
+// Following an upload's status until it is validated (clean) or rejected: every second at first, then more slowly,
+// since a malware scan can take a minute or more; after STATUS_FOLLOW_MS the row offers to check again.
 const STATUS_POLL_MS = 1000;
-const STATUS_POLL_LIMIT = 60;
+const STATUS_POLL_FAST_FOR_MS = 30 * 1000;
+const STATUS_POLL_SLOW_MS = 5000;
+const STATUS_FOLLOW_MS = 5 * 60 * 1000;
+/** Answers of `missing` in a row after which a followed upload is taken to be gone. */
+const MISSING_POLLS = 3;
+/** Uploads per page of "Your files", unless config.json says `listPageSize` (the API takes 1 to 50). */
+const LIST_PAGE = 20;
+const LIST_PAGE_MAX = 50;
 
 // Multipart uploads.
 /** Where a multipart upload's session is kept, one localStorage entry per user and file. */
@@ -30,7 +42,9 @@ const URL_MARGIN_MS = 30 * 1000;
 /** Headers a browser sets itself and refuses from scripts. */
 const BROWSER_HEADERS = new Set(["content-length", "host"]);
 
-const state = { config: null, limits: null };
+/** `files`: "Your files" as loaded from the API: the cursor of its next page, and a count that changes on every
+ * sign-in and sign-out so that an answer for an earlier session is dropped. */
+const state = { config: null, limits: null, files: { cursor: null, generation: 0, loaded: false } };
 const $ = (id) => document.getElementById(id);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -172,6 +186,12 @@ function partConcurrency() {
   return Math.min(configured, PART_CONCURRENCY_MAX);
 }
 
+function listPageSize() {
+  const configured = Number(state.config.listPageSize);
+  if (!Number.isInteger(configured) || configured < 1) return LIST_PAGE;
+  return Math.min(configured, LIST_PAGE_MAX);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Resuming: a multipart upload's session in localStorage, so that choosing the same file again after a reload or a
 // crash sends only the parts storage does not have yet.
@@ -265,37 +285,227 @@ class PartError extends Error {
 const activeFiles = new Set();
 /** Resume ids with a row on this page, left out of the unfinished list. */
 const multipartRows = new Map();
+/** The row of each stored upload on the page, by key: one row per upload, whether listed or uploaded here. */
+const rowsByKey = new Map();
 
-class FileUpload {
+const VALIDATED_TEXT = "Validated: the file is stored and clean.";
+/** A row's buttons (by class) and the label each gets, naming the file. */
+const ROW_BUTTONS = [
+  ["download", (name) => `Download ${name}`], ["check", (name) => `Check the status of ${name} again`],
+  ["pause", (name) => `Pause ${name}`], ["resume", (name) => `Resume ${name}`], ["cancel", (name) => `Cancel ${name}`],
+  ["retry", (name) => `Retry ${name}`],
+];
+
+// One row of "Your files": the file's name, size and time, its state (`data-state`, and a sentence in a live region)
+// and the buttons for that state. FileUpload (a file sent from this page) and ListedUpload (one from the API's list)
+// extend it.
+class FileRow {
+  constructor(name, size) {
+    this.name = name;
+    this.key = null;
+    this.following = false;
+    const row = $("file-row").content.firstElementChild.cloneNode(true);
+    row.querySelector(".file-name").textContent = name;
+    row.querySelector(".file-size").textContent = typeof size === "number" ? formatBytes(size) : "";
+    for (const [action, label] of ROW_BUTTONS) {
+      const button = row.querySelector(`.${action}`);
+      button.setAttribute("aria-label", label(name));
+      button.addEventListener("click", () => this[action]());
+    }
+    this.row = row;
+  }
+
+  show(stateName, text, { cancel = false, retry = false, pause = false, resume = false, download = false,
+    check = false } = {}) {
+    this.row.dataset.state = stateName;
+    this.row.querySelector(".file-status").textContent = text;
+    const shown = { cancel, retry, pause, resume, download, check };
+    for (const [name] of ROW_BUTTONS) this.row.querySelector(`.${name}`).hidden = !shown[name];
+  }
+
+  // When the file was stored, as the API says (RFC 3339), in the reader's local time.
+  showTime(time) {
+    const element = this.row.querySelector(".file-time");
+    const date = new Date(time);
+    if (!time || Number.isNaN(date.getTime())) return;
+    element.dateTime = date.toISOString();
+    element.textContent = date.toLocaleString();
+  }
+
+  // This row is the one for `key` from now on: a listed row for it (the same upload, listed before it finished
+  // here) is removed.
+  claim(key) {
+    const earlier = rowsByKey.get(key);
+    if (earlier && earlier !== this) earlier.row.remove();
+    for (const [known, row] of rowsByKey) if (row === this && known !== key) rowsByKey.delete(known);
+    rowsByKey.set(key, this);
+    this.key = key;
+    this.row.dataset.key = key;
+  }
+
+  // Shows an answer of GET /uploads/{key}; true when it is final (validated or rejected).
+  showStatus(answer) {
+    this.row.dataset.reason = answer.reason || "";
+    switch (answer.status) {
+      case "validated":
+        this.show("validated", VALIDATED_TEXT, { download: true });
+        return true;
+      case "rejected":
+        this.show("rejected", `Rejected: ${describeReason(answer.reason)}`);
+        return true;
+      case "pending":
+        // Kept as it is when already pending: a download's "not ready" stays readable.
+        if (this.row.dataset.state !== "pending") this.show("pending", "Checking for malware…");
+        return false;
+      case "missing":
+        this.show("missing", "Not in storage: it was deleted, or its upload did not finish.");
+        return false;
+      default:
+        if (this.row.dataset.state !== "stored") this.show("stored", "Stored. Checking the file…");
+        return false;
+    }
+  }
+
+  // Polls GET /uploads/{key} until the validator and the malware scan have decided, or STATUS_FOLLOW_MS has
+  // passed (then "Check again" follows it again). Never throws: a failure is said in the row.
+  async follow() {
+    if (this.following) return;
+    this.following = true;
+    const started = Date.now();
+    let missing = 0;
+    try {
+      for (;;) {
+        const answer = await api("GET", `/uploads/${encodeURIComponent(this.key)}`);
+        if (!this.row.isConnected) return;
+        missing = answer.status === "missing" ? missing + 1 : 0;
+        if (missing > 0 && missing < MISSING_POLLS) {
+          // Just stored, or being moved to quarantine: give it a moment before saying it is gone.
+        } else if (this.showStatus(answer) || missing >= MISSING_POLLS) {
+          return;
+        }
+        const waited = Date.now() - started;
+        if (waited >= STATUS_FOLLOW_MS) break;
+        await sleep(waited < STATUS_POLL_FAST_FOR_MS ? STATUS_POLL_MS : STATUS_POLL_SLOW_MS);
+        if (!this.row.isConnected) return;
+      }
+      const scanning = this.row.dataset.state === "pending" ? "The malware scan" : "The check";
+      this.show(this.row.dataset.state, `${scanning} is taking longer than usual; check again in a while.`, {
+        check: true,
+      });
+    } catch (error) {
+      if (!this.row.isConnected) return;
+      if (error instanceof SessionExpired) {
+        endSession("Your session has expired. Sign in again to continue.");
+        return;
+      }
+      this.show(this.row.dataset.state, `Stored, but its check cannot be followed: ${error.message}`, { check: true });
+    } finally {
+      this.following = false;
+    }
+  }
+
+  check() {
+    const pending = this.row.dataset.state === "pending";
+    this.show(this.row.dataset.state, pending ? "Checking for malware…" : "Stored. Checking the file…");
+    this.follow();
+  }
+
+  // Asks for a short-lived download URL and lets the browser download it: as an attachment, never shown in the page.
+  async download() {
+    const button = this.row.querySelector(".download");
+    button.disabled = true;
+    try {
+      const grant = await api("GET", `/uploads/${encodeURIComponent(this.key)}/download`);
+      saveAs(grant.url, this.name);
+      this.show("validated", `${VALIDATED_TEXT} Download started: your browser's downloads show its progress.`, {
+        download: true,
+      });
+    } catch (error) {
+      if (!this.row.isConnected) return;
+      if (error instanceof SessionExpired) {
+        endSession("Your session has expired. Sign in again to download your files.");
+        return;
+      }
+      await this.downloadRefused(error);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // Why a download was refused, in the row: not scanned yet (409, and the row follows the scan), rejected (410),
+  // gone (404), or another failure (the Download button stays).
+  async downloadRefused(error) {
+    const status = error instanceof ApiError ? error.status : 0;
+    if (status === 409) {
+      this.show("pending", `Not ready to download: ${sentence(error.message)}`);
+      this.follow();
+    } else if (status === 410) {
+      let reason = null;
+      try {
+        reason = (await api("GET", `/uploads/${encodeURIComponent(this.key)}`)).reason || null;
+      } catch (ignored) {
+        // The refusal's own message says why.
+      }
+      this.row.dataset.reason = reason || "";
+      const why = reason ? describeReason(reason) : sentence(error.message);
+      this.show("rejected", `Rejected: ${why} It cannot be downloaded.`);
+    } else if (status === 404) {
+      this.show("missing", "Not in storage any more, so it cannot be downloaded.");
+    } else {
+      this.show("validated", `${VALIDATED_TEXT} The download could not start: ${sentence(error.message)}`, {
+        download: true,
+      });
+    }
+  }
+}
+
+// `text` (an API's message, which has none) with a full stop, to follow a colon.
+function sentence(text) {
+  const trimmed = String(text || "").trim();
+  return !trimmed || /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+// Saves the file at a (presigned) URL through an <a download> link: for a same-origin URL the browser saves it under
+// `name` whatever it is; elsewhere the response's Content-Disposition: attachment makes it a download. Either way
+// the page stays where it is.
+function saveAs(url, name) {
+  const target = new URL(url, location.href);
+  if (target.protocol !== "https:" && target.protocol !== "http:") {
+    throw new Error(`the service gave a download address this page does not open (${target.protocol}).`);
+  }
+  const link = document.createElement("a");
+  link.href = target.href;
+  link.download = name;
+  link.rel = "noopener";
+  link.hidden = true;
+  document.body.append(link);
+  link.click();
+  link.remove();
+}
+
+// A file sent from this page: its row shows the upload's progress, then follows the file's status.
+class FileUpload extends FileRow {
   constructor(file) {
+    super(file.name, file.size);
     this.file = file;
     this.xhr = null;
     this.cancelled = false;
     this.multipart = null;
     /** True once the service has said it takes no uploads in parts (501): this file goes up in one request. */
     this.single = false;
-    const row = $("file-row").content.firstElementChild.cloneNode(true);
-    row.querySelector(".file-name").textContent = file.name;
-    row.querySelector(".file-size").textContent = formatBytes(file.size);
-    const bar = row.querySelector("progress");
+    const bar = this.row.querySelector("progress");
     bar.max = file.size;
     bar.setAttribute("aria-label", `Upload progress of ${file.name}`);
-    for (const [name, action] of [["cancel", "Cancel"], ["retry", "Retry"], ["pause", "Pause"], ["resume", "Resume"]]) {
-      const button = row.querySelector(`.${name}`);
-      button.setAttribute("aria-label", `${action} ${file.name}`);
-      button.addEventListener("click", () => this[name]());
-    }
-    this.row = row;
-    $("file-list").prepend(row);
+    $("file-list").prepend(this.row);
+    showFilesNote();
   }
 
-  show(stateName, text, { cancel = false, retry = false, pause = false, resume = false } = {}) {
-    this.row.dataset.state = stateName;
-    this.row.querySelector(".file-status").textContent = text;
-    this.row.querySelector(".cancel").hidden = !cancel;
-    this.row.querySelector(".retry").hidden = !retry;
-    this.row.querySelector(".pause").hidden = !pause;
-    this.row.querySelector(".resume").hidden = !resume;
+  // The file is in storage: its row takes the place of a listed one with its key, says when, and awaits the check.
+  stored() {
+    this.progress(this.file.size);
+    this.showTime(new Date().toISOString());
+    this.claim(this.key);
+    this.show("stored", "Stored. Checking the file…");
   }
 
   // The bar counts bytes of the file sent so far.
@@ -331,8 +541,7 @@ class FileUpload {
       if (this.cancelled) return;
       this.key = grant.key;
       await this.post(grant);
-      this.progress(this.file.size);
-      this.show("stored", "Stored. Checking the file…");
+      this.stored();
       await this.follow();
     } catch (error) {
       if (error instanceof SessionExpired) {
@@ -391,22 +600,18 @@ class FileUpload {
   resume() {
     this.start();
   }
+}
 
-  // Polls GET /uploads/{key} until the validator has decided.
-  async follow() {
-    for (let attempt = 0; attempt < STATUS_POLL_LIMIT; attempt += 1) {
-      const answer = await api("GET", `/uploads/${encodeURIComponent(this.key)}`);
-      if (answer.status === "validated") {
-        this.show("validated", "Validated: the file is stored and clean.");
-        return;
-      }
-      if (answer.status === "rejected") {
-        this.show("rejected", `Rejected: ${describeReason(answer.reason)}`);
-        return;
-      }
-      await sleep(STATUS_POLL_MS);
-    }
-    this.show("stored", "Stored. Validation is taking longer than usual; check back later.");
+// An upload from the API's list of the user's uploads (stored before, perhaps in another session): followed while
+// it is still being checked.
+class ListedUpload extends FileRow {
+  constructor(upload) {
+    super(upload.name || upload.key.split("/").pop(), upload.size);
+    this.row.dataset.listed = "true";
+    this.showTime(upload.time);
+    this.claim(upload.key);
+    $("file-list").append(this.row);
+    if (!this.showStatus(upload) && upload.status !== "missing") this.follow();
   }
 }
 
@@ -461,23 +666,11 @@ class MultipartUpload {
       activeFiles.delete(this.resumeId);
     }
     if (completed) {
-      await this.followValidation();
+      // After complete the object is stored: from here on nothing may send it again.
+      await this.upload.follow();
     } else if (this.runAgain) {
       this.runAgain = false;
       await this.run();
-    }
-  }
-
-  // After complete the object is stored: from here on an error must not send it again.
-  async followValidation() {
-    try {
-      await this.upload.follow();
-    } catch (error) {
-      if (error instanceof SessionExpired) {
-        endSession("Your session has expired. Sign in again to continue.");
-        return;
-      }
-      this.upload.show("stored", `Stored, but its check cannot be followed: ${error.message} Reload later to see it.`);
     }
   }
 
@@ -525,8 +718,7 @@ class MultipartUpload {
       await this.sendParts();
       show("completing", "Putting the parts together…");
       await this.complete();
-      this.upload.progress(this.file.size);
-      show("stored", "Stored. Checking the file…");
+      this.upload.stored();
       return true;
     } catch (error) {
       this.abortParts();
@@ -912,10 +1104,25 @@ const REASONS = {
   "outside-prefix": "it was stored outside your folder.",
   "type-missing": "it was stored without a type.",
   "empty": "it is empty.",
+  "trailing-data": "more data follows the end of the file, where something could be hidden.",
+  "malformed": "it is damaged: its structure is not that of a valid file of its type.",
+  "truncated": "it is incomplete: the file ends before its format does.",
+  "too-complex": "it is too complex to check (it would unpack to far more than a normal file).",
+  "scan-unsupported": "the malware scanner cannot scan a file like this one, so it is not accepted.",
+  "scan-failed": "the malware scan of it failed. Upload it again in a while.",
+  "scan-access_denied": "the malware scanner was not allowed to read it (a problem on the service's side).",
 };
 
 function describeReason(reason) {
-  return REASONS[reason] || `it failed validation (${reason || "no reason given"}).`;
+  const text = String(reason || "");
+  if (text.startsWith("malware:")) {
+    // The threat's name, when the verdict came with one ("unknown" when it was read from the scanner's tag alone).
+    const threat = text.slice("malware:".length).trim();
+    return threat && threat !== "unknown" ? `malware found (${threat}).` : "malware found.";
+  }
+  if (REASONS[text]) return REASONS[text];
+  if (text.startsWith("scan-")) return `the malware scan did not pass it (${text.slice("scan-".length)}).`;
+  return `it failed validation (${text || "no reason given"}).`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -937,6 +1144,10 @@ function showSignIn(message) {
   // Signed out: uploads in parts stop here and stay resumable from localStorage.
   for (const upload of multipartRows.values()) upload.leave();
   multipartRows.clear();
+  rowsByKey.clear();
+  state.files = { cursor: null, generation: state.files.generation + 1, loaded: false };
+  $("files-note").textContent = "";
+  $("more-files").hidden = true;
   $("username").focus();
 }
 
@@ -980,6 +1191,52 @@ async function discardUnfinished(entry, button) {
   showUnfinished();
 }
 
+// "Your files" loaded from the API: the first page (no cursor) when the upload screen opens, further ones with
+// "Load more". A listed upload that already has a row (uploaded from this page) keeps that row.
+async function loadFiles(cursor) {
+  const generation = state.files.generation;
+  const more = $("more-files");
+  more.disabled = true;
+  $("file-list").setAttribute("aria-busy", "true");
+  $("files-note").textContent = cursor ? "Loading more of your files…" : "Loading your files…";
+  let answer;
+  try {
+    const query = `list=1&limit=${listPageSize()}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    answer = await api("GET", `/uploads?${query}`);
+  } catch (error) {
+    if (generation !== state.files.generation) return;
+    $("file-list").removeAttribute("aria-busy");
+    if (error instanceof SessionExpired) return endSession("Your session has expired. Sign in again to continue.");
+    // "Try again" asks for the same page.
+    state.files.cursor = cursor;
+    $("files-note").textContent = `Your files cannot be listed now: ${sentence(error.message)}`;
+    more.textContent = "Try again";
+    more.setAttribute("aria-label", "Try again to list your files");
+    more.disabled = false;
+    more.hidden = false;
+    return;
+  }
+  if (generation !== state.files.generation) return;
+  for (const upload of Array.isArray(answer.uploads) ? answer.uploads : []) {
+    if (upload && typeof upload.key === "string" && !rowsByKey.has(upload.key)) new ListedUpload(upload);
+  }
+  $("file-list").removeAttribute("aria-busy");
+  state.files.cursor = typeof answer.cursor === "string" && answer.cursor ? answer.cursor : null;
+  more.textContent = "Load more";
+  more.setAttribute("aria-label", "Load more of your files");
+  more.disabled = false;
+  more.hidden = !state.files.cursor;
+  state.files.loaded = true;
+  showFilesNote();
+}
+
+// Says when there are no files to show yet.
+function showFilesNote() {
+  if (!state.files.loaded) return;
+  const empty = $("file-list").children.length === 0;
+  $("files-note").textContent = empty ? "No files yet: the files you upload are listed here." : "";
+}
+
 async function showUploads() {
   const claims = tokenClaims(currentToken());
   $("who").textContent = claims.email || claims["cognito:username"] || "";
@@ -1002,6 +1259,7 @@ async function showUploads() {
   $("upload-section").hidden = false;
   showUnfinished();
   $("files").focus();
+  await loadFiles(null);
 }
 
 async function main() {
@@ -1061,6 +1319,7 @@ async function main() {
   });
 
   $("sign-out").addEventListener("click", () => endSession("You are signed out."));
+  $("more-files").addEventListener("click", () => loadFiles(state.files.cursor));
 
   if (currentToken()) await showUploads();
   else showSignIn(sessionStorage.getItem(TOKEN_KEY) ? "Your session has expired. Sign in again to continue." : "");
