@@ -35,9 +35,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"]), .yum(["libcurl-devel"])]
         ),
         // zlib, on every Lambda host: CRC-32 for PNG chunks and inflate for PDF streams, in object-created's checks.
+        // No pkgConfig: zlib.pc adds -L/usr/lib/x86_64-linux-gnu, and the linker then takes the system's libcurl.so
+        // over the lean libcurl.a that `make lambda` builds. libz is in the default search path anyway.
         .systemLibrary(
             name: "CZlib",
-            pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"])]
         ),
         // The runtime loop, the Runtime API client and the handler protocols. Runs inside Lambda.
