@@ -2,12 +2,6 @@ import LambdaEvents
 import LambdaRuntime
 import S3
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The malware verdict, and the states it moves an upload through.
 ///
 /// `upload-status` (`statusTag`) moves `pending` → `clean` or `rejected`:
@@ -17,7 +11,8 @@ import Musl
 ///   (`scan-unsupported`, `scan-access_denied`, `scan-failed`): fail closed.
 ///
 /// The two events may come in either order, and more than once. A verdict that arrives before validation ends is
-/// kept in the object's tags (`upload-scan`, `upload-threat`, `upload-scan-etag`) and applied when validation ends.
+/// kept in the object's tags (`upload-scan`, `upload-threat`, `upload-scan-etag`), and the verdict's handler runs
+/// the validation itself, which applies it (a validation running at the same time reaches the same end).
 /// A verdict names the ETag it scanned: one for other bytes than the object now holds (a replaced object, or the
 /// original of a stripped image) is stale and ignored. Tags are always merged with what the object has, so
 /// GuardDuty's `GuardDutyMalwareScanStatus` stays.
@@ -31,8 +26,6 @@ extension ObjectCreatedHandler {
     /// Metadata of a rewritten (stripped) object: the hex SHA-256 of the bytes that were uploaded.
     public static let originalDigestMetadata = "original-sha256"
     static let strippableTypes: Set<String> = ["image/jpeg", "image/png", "image/webp"]
-    /// How long a verdict that came first waits, at most, for validation to finish before it is left in the tags.
-    static let verdictRecheckMilliseconds = [500, 2_000]
 
     /// One object as it stands: where it is, its HEAD, its validated type.
     struct Subject {
@@ -200,31 +193,15 @@ extension ObjectCreatedHandler {
             let reason = tags[Self.reasonTag] ?? "rejected"
             return object.outcome(.rejected, reason: reason, action: try reject(object, reason: reason))
         default:
-            // Validation has not ended: keep the verdict for it.
+            // No state yet: validation has not ended, or its `pending` was lost to a concurrent tag write (GuardDuty's
+            // own merge of its tag, or ours). Keep the verdict, then validate here: the validation concludes with the
+            // kept verdict, and one running at the same time reaches the same end. Nothing is left waiting for an
+            // event that already came.
             tags[Self.scanTag] = verdict.result.description
             tags[Self.threatTag] = verdict.threat
             tags[Self.scanETagTag] = head.eTag.map { PresignHandler.unquoted($0).description }
             try client.putObjectTagging(bucket: object.bucket, key: key, tags: Self.bounded(tags))
-            // Validation may be ending right now, its pending tag racing ours: look again, briefly.
-            for delay in Self.verdictRecheckMilliseconds {
-                usleep(useconds_t(delay) * 1000)
-                let again = try client.getObjectTagging(bucket: object.bucket, key: key)
-                if again[Self.statusTag] == "pending" {
-                    return try apply(verdict, to: object, tags: again, action: nil)
-                }
-                if again[Self.statusTag] != nil {
-                    return object.outcome(.skipped, reason: "already-\(again[Self.statusTag]!)")
-                }
-                if again[Self.scanTag] == nil {
-                    // Our record was replaced by a concurrent write: keep it again.
-                    var merged = again
-                    merged[Self.scanTag] = tags[Self.scanTag]
-                    merged[Self.threatTag] = tags[Self.threatTag]
-                    merged[Self.scanETagTag] = tags[Self.scanETagTag]
-                    try client.putObjectTagging(bucket: object.bucket, key: key, tags: Self.bounded(merged))
-                }
-            }
-            return object.outcome(.pending, reason: "verdict-kept")
+            return try process(ObjectRecord(bucket: object.bucket, key: key, size: nil))
         }
     }
 

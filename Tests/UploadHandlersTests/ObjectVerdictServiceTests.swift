@@ -99,24 +99,44 @@ struct ObjectVerdictServiceTests {
         #expect(try tags(world, record.key) == final)
     }
 
-    @Test func aVerdictThatComesFirstIsKeptAndAppliedWhenValidationEnds() throws {
+    @Test func aVerdictThatComesFirstIsKeptAndItsHandlerValidatesTheObject() throws {
         let world = try world()
         let handler = try handler(world)
         let record = try upload(world, "early.png", TestFiles.png(), type: "image/png")
         let early = try handler.process(scan: try scan(world, record, "NO_THREATS_FOUND", writeTag: false))
-        #expect(early.status == .pending)
-        #expect(early.reason == "verdict-kept")
-        #expect(try tags(world, record.key)["upload-scan"] == "NO_THREATS_FOUND")
+        #expect(early.status == .clean, "validated by the verdict's own handler: \(early)")
+        #expect(try tags(world, record.key)["upload-scan"] == "NO_THREATS_FOUND", "the verdict is kept")
+        // The Object Created event, later: the same end.
         #expect(try handler.process(record).status == .clean)
         #expect(try tags(world, record.key)["upload-status"] == "clean")
 
-        // A threat that comes first rejects the object as soon as it is validated, and it is quarantined.
+        // A threat that comes first rejects the object then and there, and it is quarantined.
         let bad = try upload(world, "early-bad.png", TestFiles.png(), type: "image/png")
-        _ = try handler.process(scan: try scan(world, bad, "THREAT_FOUND", threat: "EICAR-Test-File (not a virus)"))
-        let outcome = try handler.process(bad)
+        let outcome = try handler.process(
+            scan: try scan(world, bad, "THREAT_FOUND", threat: "EICAR-Test-File (not a virus)")
+        )
         #expect(outcome.status == .rejected)
         #expect(outcome.reason == "malware:EICAR-Test-File _not a virus_", "tag-safe: \(outcome.reason ?? "")")
         #expect(outcome.action == "quarantined")
+        #expect(try handler.process(bad).status == .gone)
+    }
+
+    /// GuardDuty merges its tag by reading and writing the set, and so may drop the `pending` validation wrote a
+    /// moment before: the verdict then finds no state, and must not leave the object waiting forever.
+    @Test func aPendingLostToAConcurrentTagWriteIsRecoveredByTheVerdict() throws {
+        let world = try world()
+        let handler = try handler(world)
+        let record = try upload(world, "raced.png", TestFiles.png(), type: "image/png")
+        #expect(try handler.process(record).status == .pending)
+        // GuardDuty's merge, computed from the tags before validation's write: pending is gone.
+        try world.client.putObjectTagging(
+            bucket: record.bucket,
+            key: record.key,
+            tags: ["GuardDutyMalwareScanStatus": "NO_THREATS_FOUND"]
+        )
+        let verdict = try handler.process(scan: try scan(world, record, "NO_THREATS_FOUND", writeTag: false))
+        #expect(verdict.status == .clean, "\(verdict)")
+        #expect(try tags(world, record.key)["upload-status"] == "clean")
     }
 
     @Test func threatsAndScansThatCouldNotRunAreRejectedAndTheRejectIsNeverLeftReadable() throws {
