@@ -1,5 +1,7 @@
 // Full Foundation (JSONEncoder, Date parsing, FileHandle) is fine here: UploadClient belongs to the upload-edge CLI
 // and never links into bootstrap.
+// Full Foundation is fine here: UploadClient is upload-edge's, never linked into bootstrap (BootstrapBinaryTests
+// keeps that binary free of Foundation), so no canImport(FoundationEssentials) is needed.
 import Foundation
 
 /// The upload API's wire constants: routes, headers, the token's environment variable (issue 12's contract).

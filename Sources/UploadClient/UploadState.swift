@@ -1,4 +1,6 @@
 import Crypto
+// Full Foundation is fine here: UploadClient is upload-edge's, never linked into bootstrap (BootstrapBinaryTests
+// keeps that binary free of Foundation), so no canImport(FoundationEssentials) is needed.
 import Foundation
 
 /// What resuming an interrupted multipart upload needs, kept in a JSON file beside the file (or in a state
