@@ -1,3 +1,5 @@
+// Full Foundation is fine here: UploadClient is upload-edge's, never linked into bootstrap (BootstrapBinaryTests
+// keeps that binary free of Foundation), so no canImport(FoundationEssentials) is needed.
 import Foundation
 
 /// Sends the missing parts of one multipart upload: a signer thread hashes the parts in order and signs them in

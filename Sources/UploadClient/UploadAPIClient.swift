@@ -1,4 +1,6 @@
 import CurlHTTP
+// Full Foundation is fine here: UploadClient is upload-edge's, never linked into bootstrap (BootstrapBinaryTests
+// keeps that binary free of Foundation), so no canImport(FoundationEssentials) is needed.
 import Foundation
 
 /// The upload API's calls over one connection, with every error status turned into an `UploadError` that says

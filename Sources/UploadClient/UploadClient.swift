@@ -1,3 +1,5 @@
+// Full Foundation is fine here: UploadClient is upload-edge's, never linked into bootstrap (BootstrapBinaryTests
+// keeps that binary free of Foundation), so no canImport(FoundationEssentials) is needed.
 import Foundation
 
 /// Uploads files through the upload API: one presigned PUT under the multipart threshold, else a multipart upload
