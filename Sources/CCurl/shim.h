@@ -7,6 +7,7 @@
 // argument type per call so the Swift side stays type-checked.
 
 typedef size_t (*ue_curl_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
+typedef int (*ue_curl_trailer_callback)(struct curl_slist **list, void *userdata);
 
 static inline CURLcode ue_curl_setopt_long(CURL *handle, CURLoption option, long value) {
     return curl_easy_setopt(handle, option, value);
@@ -30,6 +31,10 @@ static inline CURLcode ue_curl_setopt_slist(CURL *handle, CURLoption option, str
 
 static inline CURLcode ue_curl_setopt_callback(CURL *handle, CURLoption option, ue_curl_data_callback value) {
     return curl_easy_setopt(handle, option, value);
+}
+
+static inline CURLcode ue_curl_setopt_trailer_callback(CURL *handle, ue_curl_trailer_callback value) {
+    return curl_easy_setopt(handle, CURLOPT_TRAILERFUNCTION, value);
 }
 
 static inline CURLcode ue_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {

@@ -54,7 +54,7 @@ package final class CurlEasy {
     package var replyBody: [UInt8] { exchange.replyBody }
 
     /// The value of captured header `index` (in the order given at init) from the last response.
-    package func header(_ index: Int) -> String? { exchange.values[index] }
+    package func header(_ index: Int) -> String? { exchange.headers.values[index] }
 
     /// Performs a GET of `url`; the response body lands in `body`.
     package func get(_ url: String, headers: HeaderList?) throws(LambdaRuntimeError) -> Int {
@@ -83,6 +83,34 @@ package final class CurlEasy {
             }
         }
         return try result.get()
+    }
+
+    /// POSTs a body that `channel` hands over chunk by chunk, with `Transfer-Encoding: chunked` (which `headers`
+    /// must carry), and the channel's trailer lines after the last chunk.
+    package func postStreaming(
+        _ url: String,
+        channel: StreamChannel,
+        headers: HeaderList
+    ) throws(LambdaRuntimeError) -> Int {
+        ue_curl_setopt_long(handle, CURLOPT_POST, 1)
+        ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers.list)
+        ue_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
+        ue_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, -1)
+        let context = Unmanaged.passUnretained(channel).toOpaque()
+        ue_curl_setopt_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
+        ue_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
+        ue_curl_setopt_trailer_callback(handle, curlTrailerCallback)
+        ue_curl_setopt_pointer(handle, CURLOPT_TRAILERDATA, context)
+        // The callbacks point at `channel`, which lives only for this call: unhook them whatever happens.
+        defer {
+            ue_curl_setopt_callback(handle, CURLOPT_READFUNCTION, nil)
+            ue_curl_setopt_pointer(handle, CURLOPT_READDATA, nil)
+            ue_curl_setopt_trailer_callback(handle, nil)
+            ue_curl_setopt_pointer(handle, CURLOPT_TRAILERDATA, nil)
+        }
+        exchange.capturesReply = true
+        // The caller holds `channel` for the whole call, so the unretained pointer stays valid.
+        return try perform(url)
     }
 
     private func perform(_ url: String) throws(LambdaRuntimeError) -> Int {
@@ -132,12 +160,10 @@ private final class Exchange {
     var replyBody: [UInt8] = []
     /// Whether the body being received is a POST's reply rather than a GET's payload.
     var capturesReply = false
-    var values: [String?]
-    private let names: [[UInt8]]
+    var headers: RuntimeResponseHeaders
 
     init(capturedHeaders: [String]) {
-        self.names = capturedHeaders.map { Array($0.lowercased().utf8) }
-        self.values = Array(repeating: nil, count: capturedHeaders.count)
+        self.headers = RuntimeResponseHeaders(capturing: capturedHeaders)
         body.reserveCapacity(64 * 1024)
     }
 
@@ -147,32 +173,12 @@ private final class Exchange {
         } else {
             body.removeAll(keepingCapacity: true)
         }
-        for index in values.indices { values[index] = nil }
+        headers.reset()
     }
 
     /// Handles one header line, `Name: value\r\n`, or a status line, which starts a new response.
     func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
-        // "HTTP/" starts a status line: a new response (after a 100 Continue or a redirect) starts afresh.
-        if line.count >= 5, line[0] == 0x48, line[1] == 0x54, line[2] == 0x54, line[3] == 0x50, line[4] == 0x2F {
-            for index in values.indices { values[index] = nil }
-            return
-        }
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
-        nameLoop: for (index, name) in names.enumerated() where name.count == colon {
-            for offset in 0..<colon {
-                var byte = line[offset]
-                if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
-                if byte != name[offset] { continue nameLoop }
-            }
-            var start = colon + 1
-            var end = line.count
-            while start < end, line[start] == 0x20 || line[start] == 0x09 { start += 1 }
-            while end > start, line[end - 1] == 0x0A || line[end - 1] == 0x0D || line[end - 1] == 0x20 {
-                end -= 1
-            }
-            values[index] = String(decoding: UnsafeRawBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
-            return
-        }
+        headers.receive(line: line)
     }
 }
 
@@ -192,6 +198,30 @@ private func curlWriteCallback(
         exchange.body.append(contentsOf: bytes)
     }
     return total
+}
+
+private func curlReadCallback(
+    _ data: UnsafeMutablePointer<CChar>?,
+    _ size: Int,
+    _ count: Int,
+    _ context: UnsafeMutableRawPointer?
+) -> Int {
+    guard let data, let context else { return 0 }
+    let channel = Unmanaged<StreamChannel>.fromOpaque(context).takeUnretainedValue()
+    return channel.read(into: UnsafeMutableRawBufferPointer(start: data, count: size * count))
+}
+
+private func curlTrailerCallback(
+    _ list: UnsafeMutablePointer<UnsafeMutablePointer<curl_slist>?>?,
+    _ context: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let list, let context else { return Int32(CURL_TRAILERFUNC_OK) }
+    let channel = Unmanaged<StreamChannel>.fromOpaque(context).takeUnretainedValue()
+    for line in channel.trailerLines() {
+        // libcurl frees the list once the trailers are sent.
+        list.pointee = curl_slist_append(list.pointee, line)
+    }
+    return Int32(CURL_TRAILERFUNC_OK)
 }
 
 private func curlHeaderCallback(

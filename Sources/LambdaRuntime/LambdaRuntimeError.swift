@@ -14,6 +14,8 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
         case unexpectedStatus(Int)
         /// A `/next` answer lacked a header the contract requires.
         case missingHeader
+        /// A streaming handler used its response stream out of order or past Lambda's limit.
+        case responseStream
     }
 
     public let code: Code
@@ -34,6 +36,7 @@ extension LambdaRuntimeError: LambdaReportableError {
         case .runtimeAPINotConfigured, .handlerNotConfigured: "Runtime.InvalidConfiguration"
         case .unknownHandler: "Runtime.HandlerNotFound"
         case .transport, .unexpectedStatus, .missingHeader: "Runtime.RuntimeAPIError"
+        case .responseStream: "Runtime.ResponseStreamError"
         }
     }
 

@@ -16,6 +16,17 @@ package enum RuntimeAPI {
         "\(invocationPrefix)\(requestID)/error"
     }
 
+    /// The largest streamed response Lambda accepts: 200 MB. The first 6 MB go out at full speed; past them
+    /// Lambda caps the rate at 2 MB/s.
+    package static let maxStreamedResponseBytes = 200 * 1024 * 1024
+
+    /// The response mode header value of a streamed response.
+    package static let streamingResponseMode = "streaming"
+
+    /// The content type of a streamed Function URL response: a JSON prelude (`statusCode`, `headers`,
+    /// `cookies`), eight NUL bytes, then the body.
+    package static let httpIntegrationContentType = "application/vnd.awslambda.http-integration-response"
+
     /// The largest buffered response Lambda accepts: 6 MiB plus the 100 bytes of slack Lambda allows.
     package static let maxResponseBytes = 6_291_556
 
@@ -31,6 +42,26 @@ package enum RuntimeAPI {
         package static let cognitoIdentity = "Lambda-Runtime-Cognito-Identity"
         package static let tenantID = "Lambda-Runtime-Aws-Tenant-Id"
         package static let functionErrorType = "Lambda-Runtime-Function-Error-Type"
+        /// The trailer of a streamed response that failed mid-stream: the error JSON, base64-encoded.
+        package static let functionErrorBody = "Lambda-Runtime-Function-Error-Body"
+        package static let responseMode = "Lambda-Runtime-Function-Response-Mode"
+        /// Per invocation, never reused across retries (unlike the request id). Echoed on `/response` and
+        /// `/error` so Lambda can refuse, with 410, the late answer of an invocation that timed out.
+        package static let invocationID = "Lambda-Runtime-Invocation-Id"
+    }
+}
+
+/// Wire constants of the Lambda Extensions API (version 2020-01-01), which the runtime uses to register itself
+/// as an internal extension so that Lambda sends it SIGTERM before shutting the environment down.
+package enum ExtensionsAPI {
+    package static let registerPath = "/2020-01-01/extension/register"
+    package static let nextEventPath = "/2020-01-01/extension/event/next"
+
+    package enum Header {
+        /// On register: the extension's name.
+        package static let name = "Lambda-Extension-Name"
+        /// Answered by register; sent on every later call.
+        package static let identifier = "Lambda-Extension-Identifier"
     }
 }
 
@@ -48,4 +79,9 @@ package enum LambdaEnvironment {
     package static let logLevel = "AWS_LAMBDA_LOG_LEVEL"
     package static let taskRoot = "LAMBDA_TASK_ROOT"
     package static let functionTimeout = "AWS_LAMBDA_FUNCTION_TIMEOUT"
+    /// Lambda Managed Instances: how many invocations Lambda may send this process at once.
+    package static let maxConcurrency = "AWS_LAMBDA_MAX_CONCURRENCY"
+    /// This runtime's own setting: `true` registers an internal extension, so Lambda sends SIGTERM at shutdown
+    /// and the registered shutdown hooks run. `false` turns it off even when hooks are registered.
+    package static let gracefulShutdown = "LAMBDA_RUNTIME_GRACEFUL_SHUTDOWN"
 }

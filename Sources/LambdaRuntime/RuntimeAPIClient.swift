@@ -2,7 +2,8 @@ import Logging
 
 /// The Lambda Runtime API client: fetches invocations and posts their results over one libcurl handle.
 ///
-/// Not thread-safe: the runtime loop owns it and calls it from one thread.
+/// Not thread-safe: each worker owns one and calls it from one thread at a time (a streamed response hands it to
+/// the upload thread while the worker waits).
 package final class RuntimeAPIClient {
     /// The outcome of posting a response or an error.
     package enum PostResult: Equatable {
@@ -11,6 +12,9 @@ package final class RuntimeAPIClient {
         /// A 4xx: Lambda refused this one answer (too large, unknown or already answered request id). The loop
         /// logs it and goes on to the next invocation.
         case rejected(status: Int, body: String)
+
+        /// 410 Gone: the invocation timed out before the answer came, and Lambda dropped the answer.
+        package static let goneStatus = 410
     }
 
     /// One invocation: the event bytes and the headers that came with them.
@@ -23,6 +27,8 @@ package final class RuntimeAPIClient {
         package var clientContext: String?
         package var cognitoIdentity: String?
         package var tenantID: String?
+        /// `Lambda-Runtime-Invocation-Id`, when the Runtime API sent it: echoed on the answer.
+        package var invocationID: String?
     }
 
     /// How long to wait for the TCP connection to the Runtime API. It is local, so this is short.
@@ -36,6 +42,7 @@ package final class RuntimeAPIClient {
         RuntimeAPI.Header.clientContext,
         RuntimeAPI.Header.cognitoIdentity,
         RuntimeAPI.Header.tenantID,
+        RuntimeAPI.Header.invocationID,
     ]
 
     private let curl: CurlEasy
@@ -81,38 +88,80 @@ package final class RuntimeAPIClient {
             traceID: curl.header(3),
             clientContext: curl.header(4),
             cognitoIdentity: curl.header(5),
-            tenantID: curl.header(6)
+            tenantID: curl.header(6),
+            invocationID: curl.header(7).flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 
-    /// Posts a handler's response to `/invocation/{id}/response`.
-    package func postResponse(requestID: String, body: [UInt8]) throws(LambdaRuntimeError) -> PostResult {
+    /// Posts a handler's response to `/invocation/{id}/response`, echoing `invocationID` when `/next` sent one.
+    package func postResponse(
+        requestID: String,
+        invocationID: String? = nil,
+        body: [UInt8]
+    ) throws(LambdaRuntimeError) -> PostResult {
+        let headers = invocationID.map { HeaderList(["Expect:", "Content-Type:", Self.invocationIDLine($0)]) }
         let status = try curl.post(
             baseURL + RuntimeAPI.responsePath(requestID: requestID),
             body: body,
-            headers: responseHeaders
+            headers: headers ?? responseHeaders
         )
         return try result(of: status, path: RuntimeAPI.responsePath(requestID: requestID))
     }
 
-    /// Posts a handler's error to `/invocation/{id}/error`.
-    package func postError(requestID: String, error: LambdaErrorPayload) throws(LambdaRuntimeError) -> PostResult {
-        try postErrorPayload(error, path: RuntimeAPI.errorPath(requestID: requestID))
+    /// Posts a streamed response to `/invocation/{id}/response`: chunked, in Lambda's streaming mode, with the
+    /// error trailers declared up front. Returns when `channel` is finished and Lambda has answered.
+    package func postStreamingResponse(
+        requestID: String,
+        invocationID: String?,
+        contentType: String,
+        channel: StreamChannel
+    ) throws(LambdaRuntimeError) -> PostResult {
+        var lines = [
+            "Expect:",
+            "Content-Type: \(contentType)",
+            "\(RuntimeAPI.Header.responseMode): \(RuntimeAPI.streamingResponseMode)",
+            "Transfer-Encoding: chunked",
+            "Trailer: \(RuntimeAPI.Header.functionErrorType), \(RuntimeAPI.Header.functionErrorBody)",
+        ]
+        if let invocationID { lines.append(Self.invocationIDLine(invocationID)) }
+        let path = RuntimeAPI.responsePath(requestID: requestID)
+        let status = try curl.postStreaming(baseURL + path, channel: channel, headers: HeaderList(lines))
+        return try result(of: status, path: path)
+    }
+
+    /// Posts a handler's error to `/invocation/{id}/error`, echoing `invocationID` when `/next` sent one.
+    package func postError(
+        requestID: String,
+        invocationID: String? = nil,
+        error: LambdaErrorPayload
+    ) throws(LambdaRuntimeError) -> PostResult {
+        try postErrorPayload(error, path: RuntimeAPI.errorPath(requestID: requestID), invocationID: invocationID)
     }
 
     /// Posts an initialisation error to `/runtime/init/error`. The process should exit afterwards.
     package func postInitError(_ error: LambdaErrorPayload) throws(LambdaRuntimeError) -> PostResult {
-        try postErrorPayload(error, path: RuntimeAPI.initErrorPath)
+        try postErrorPayload(error, path: RuntimeAPI.initErrorPath, invocationID: nil)
     }
 
-    private func postErrorPayload(_ error: LambdaErrorPayload, path: String) throws(LambdaRuntimeError) -> PostResult {
-        let headers = HeaderList([
+    private func postErrorPayload(
+        _ error: LambdaErrorPayload,
+        path: String,
+        invocationID: String?
+    ) throws(LambdaRuntimeError) -> PostResult {
+        var lines = [
             "Expect:",
             "Content-Type: \(RuntimeAPI.errorContentType)",
             "\(RuntimeAPI.Header.functionErrorType): \(error.headerSafeErrorType)",
-        ])
-        let status = try curl.post(baseURL + path, body: error.jsonBytes(), headers: headers)
+        ]
+        if let invocationID { lines.append(Self.invocationIDLine(invocationID)) }
+        let status = try curl.post(baseURL + path, body: error.jsonBytes(), headers: HeaderList(lines))
         return try result(of: status, path: path)
+    }
+
+    /// The header line that echoes an invocation id. The id came from a header line, so it holds no CR or LF
+    /// (the header parser stops at them); anything else in it is sent back as received.
+    private static func invocationIDLine(_ id: String) -> String {
+        "\(RuntimeAPI.Header.invocationID): \(id)"
     }
 
     private func result(of status: Int, path: String) throws(LambdaRuntimeError) -> PostResult {

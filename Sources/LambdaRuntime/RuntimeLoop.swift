@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -12,18 +13,20 @@ import Darwin
 /// Lambda stops the process.
 ///
 /// States and transitions:
-/// - init: read the configuration and build the handler. A failure is posted to `/runtime/init/error`, then the
-///   process exits with `RuntimeExit.initFailed`.
-/// - waiting: `GET /next`. Unreachable: retried `maxNextRetries` times, then `.runtimeAPIUnreachable`. A non-200
-///   answer: `.runtimeAPIFailed`.
-/// - handling: the handler runs; its result goes to `/response`, a thrown error to `/error`. A 4xx answer (413
-///   for an oversized response, 400/403 for a bad request id) is logged and the loop goes back to waiting; a
-///   5xx ends it with `.runtimeAPIFailed`.
+/// - init: read the configuration, then build one handler per worker (`AWS_LAMBDA_MAX_CONCURRENCY` workers under
+///   Lambda Managed Instances, otherwise one), all before the first `/next`. A failure is posted to
+///   `/runtime/init/error` once, then the process exits with `RuntimeExit.initFailed`. With graceful shutdown on,
+///   the runtime also registers as an internal extension here.
+/// - running: each worker waits on `/next`, handles, answers (see `RuntimeWorker`). The first worker to stop
+///   ends the process with its reason.
+/// - shutdown: on SIGTERM (graceful shutdown only) the shutdown hooks run and the process exits within 500 ms.
 public enum RuntimeLoop {
     /// How many times a failed connection to `/next` is retried before the process gives up and exits.
     package static let maxNextRetries = 3
     /// The pause before retry `n` (1-based) is `n` times this.
     package static let nextRetryBackoffMilliseconds = 50
+    /// The most workers the runtime starts, whatever `AWS_LAMBDA_MAX_CONCURRENCY` says.
+    package static let maxWorkers = 1024
 
     /// Runs the runtime and exits the process when it ends. This is what a `bootstrap`'s `main` calls.
     public static func main(registry: HandlerRegistry) -> Never {
@@ -38,7 +41,18 @@ public enum RuntimeLoop {
         for warning in logConfiguration.warnings {
             logger.warning("\(warning)")
         }
-        let end = run(registry: registry, settings: .fromEnvironment(), logger: logger)
+        let settings = Settings.fromEnvironment()
+        for warning in settings.warnings {
+            logger.warning("\(warning)")
+        }
+        if settings.maxConcurrency > 1, logConfiguration.format == .text {
+            let message =
+                "\(LambdaEnvironment.maxConcurrency) is \(settings.maxConcurrency) but the log format is Text: "
+                + "Lambda Managed Instances take JSON logs only, so set AWS_LAMBDA_LOG_FORMAT=JSON (Lambda does "
+                + "this for LMI functions); each JSON line carries its own requestId"
+            logger.warning("\(message)")
+        }
+        let end = run(registry: registry, settings: settings, logger: logger)
         exit(end.exitCode)
     }
 
@@ -49,23 +63,80 @@ public enum RuntimeLoop {
         /// `_HANDLER`: the name of the handler to run.
         package var handlerName: String?
         package var function: FunctionConfiguration
+        /// `AWS_LAMBDA_MAX_CONCURRENCY`: how many workers to run; 1 outside Lambda Managed Instances.
+        package var maxConcurrency: Int
+        /// `LAMBDA_RUNTIME_GRACEFUL_SHUTDOWN`: `nil` when unset (then on exactly when shutdown hooks exist).
+        package var gracefulShutdown: Bool?
+        /// Problems with the values, to log at start.
+        package var warnings: [String]
 
-        package init(runtimeAPI: String?, handlerName: String?, function: FunctionConfiguration = .init()) {
+        package init(
+            runtimeAPI: String?,
+            handlerName: String?,
+            function: FunctionConfiguration = .init(),
+            maxConcurrency: Int = 1,
+            gracefulShutdown: Bool? = nil,
+            warnings: [String] = []
+        ) {
             self.runtimeAPI = runtimeAPI
             self.handlerName = handlerName
             self.function = function
+            self.maxConcurrency = maxConcurrency
+            self.gracefulShutdown = gracefulShutdown
+            self.warnings = warnings
         }
 
         package static func fromEnvironment() -> Settings {
-            Settings(
+            var warnings: [String] = []
+            let concurrency = parseConcurrency(
+                ProcessEnvironment.nonEmptyValue(LambdaEnvironment.maxConcurrency),
+                warnings: &warnings
+            )
+            var graceful: Bool?
+            if let text = ProcessEnvironment.nonEmptyValue(LambdaEnvironment.gracefulShutdown) {
+                switch text.lowercased() {
+                case "true", "1", "yes": graceful = true
+                case "false", "0", "no": graceful = false
+                default:
+                    warnings.append(
+                        "\(LambdaEnvironment.gracefulShutdown) is \"\(text)\"; set it to true or false. Ignoring it."
+                    )
+                }
+            }
+            return Settings(
                 runtimeAPI: ProcessEnvironment.nonEmptyValue(LambdaEnvironment.runtimeAPI),
                 handlerName: ProcessEnvironment.nonEmptyValue(LambdaEnvironment.handler),
-                function: .fromEnvironment()
+                function: .fromEnvironment(),
+                maxConcurrency: concurrency,
+                gracefulShutdown: graceful,
+                warnings: warnings
             )
+        }
+
+        /// Reads `AWS_LAMBDA_MAX_CONCURRENCY`: a whole number from 1 to `maxWorkers`. Anything else is 1 (or the
+        /// cap), with a warning that says what to set.
+        package static func parseConcurrency(_ text: String?, warnings: inout [String]) -> Int {
+            guard let text else { return 1 }
+            guard let value = Int(text), value >= 1 else {
+                warnings.append(
+                    "\(LambdaEnvironment.maxConcurrency) is \"\(text)\", not a whole number of at least 1; "
+                        + "running one worker"
+                )
+                return 1
+            }
+            guard value <= maxWorkers else {
+                warnings.append(
+                    "\(LambdaEnvironment.maxConcurrency) is \(value); running the most this runtime starts, "
+                        + "\(maxWorkers)"
+                )
+                return maxWorkers
+            }
+            return value
         }
     }
 
-    /// Runs the runtime in this thread until it must stop, or until `maxInvocations` have been answered.
+    /// Runs the runtime until it must stop, or until `maxInvocations` have been answered. One worker runs on this
+    /// thread; more run on threads of their own, and this thread waits for them.
     /// - Returns: Why the runtime stopped.
     package static func run(
         registry: HandlerRegistry,
@@ -80,15 +151,19 @@ public enum RuntimeLoop {
             logger.critical("\(message)")
             return .notConfigured
         }
-        let client: RuntimeAPIClient
+        var clients: [RuntimeAPIClient] = []
         do {
-            client = try RuntimeAPIClient(endpoint: endpoint)
+            for _ in 0..<settings.maxConcurrency {
+                clients.append(try RuntimeAPIClient(endpoint: endpoint))
+            }
         } catch {
             logger.critical("cannot create the Runtime API client: \(error)")
             return .notConfigured
         }
 
-        let handlerResult: Result<any LambdaHandler, any Error> = Result {
+        // Every worker's handler is built before any `/next`, so a failing factory is one init error.
+        var handlers: [RegisteredHandler] = []
+        do {
             guard let name = settings.handlerName else {
                 throw LambdaRuntimeError(
                     .handlerNotConfigured,
@@ -96,100 +171,43 @@ public enum RuntimeLoop {
                         + registry.names.map { "\"\($0)\"" }.joined(separator: ", ")
                 )
             }
-            return try registry.makeHandler(named: name)
-        }
-        var handler: any LambdaHandler
-        switch handlerResult {
-        case .success(let built):
-            handler = built
-        case .failure(let error):
-            return reportInitError(error, client: client, logger: logger)
+            for _ in 0..<settings.maxConcurrency {
+                handlers.append(try registry.makeRegisteredHandler(named: name))
+            }
+        } catch {
+            return reportInitError(error, client: clients[0], logger: logger)
         }
 
-        let traceIDVariable = TraceIDVariable()
-        var answered = 0
-        while maxInvocations.map({ answered < $0 }) ?? true {
-            let invocation: RuntimeAPIClient.Invocation
+        let hooks = registry.shutdownHooks
+        if settings.gracefulShutdown ?? !hooks.isEmpty {
             do {
-                invocation = try nextInvocation(client: client, logger: logger)
+                try GracefulShutdown.start(endpoint: endpoint, hooks: hooks, logger: logger)
             } catch {
-                logger.critical("stopping: \(error)")
-                if case .transport = error.code { return .runtimeAPIUnreachable }
-                return .runtimeAPIFailed
+                // Not fatal: the function still serves, it only loses its shutdown hooks.
+                logger.error("graceful shutdown is off: \(error)")
             }
-            traceIDVariable.update(invocation.traceID)
-            var invocationLogger = logger
-            invocationLogger[metadataKey: LambdaLogHandler.requestIDKey] = .string(invocation.requestID)
-            let context = LambdaContext(
-                requestID: invocation.requestID,
-                deadlineMilliseconds: invocation.deadlineMilliseconds,
-                invokedFunctionARN: invocation.invokedFunctionARN,
-                traceID: invocation.traceID,
-                rawClientContext: invocation.clientContext,
-                rawCognitoIdentity: invocation.cognitoIdentity,
-                tenantID: invocation.tenantID,
+        }
+
+        let budget = InvocationBudget(maxInvocations)
+        let workers = zip(clients, handlers).map { client, handler in
+            RuntimeWorker(
+                client: client,
+                handler: handler,
                 function: settings.function,
-                logger: invocationLogger
+                logger: logger,
+                setsTraceIDVariable: settings.maxConcurrency == 1
             )
-
-            let delivery: Result<RuntimeAPIClient.PostResult, LambdaRuntimeError>
-            var responseSize = 0
-            switch Result(catching: { try handler.handle(invocation.event, context: context) }) {
-            case .success(let response):
-                responseSize = response.count
-                delivery = Result { () throws(LambdaRuntimeError) in
-                    try client.postResponse(requestID: invocation.requestID, body: response)
-                }
-            case .failure(let error):
-                let payload = LambdaErrorPayload(error)
-                invocationLogger.error(
-                    "handler failed",
-                    metadata: ["errorType": .string(payload.errorType), "errorMessage": .string(payload.errorMessage)]
-                )
-                delivery = Result { () throws(LambdaRuntimeError) in
-                    try client.postError(requestID: invocation.requestID, error: payload)
-                }
-            }
-            switch delivery {
-            case .success(.accepted):
-                break
-            case .success(.rejected(let status, let body)) where status == 413:
-                let message =
-                    "the response of \(responseSize) bytes is over Lambda's limit of \(RuntimeAPI.maxResponseBytes) "
-                    + "bytes; Lambda refused it (413: \(body)) and fails the invocation. Return less, or put the "
-                    + "payload in S3 and return its key."
-                invocationLogger.error("\(message)")
-            case .success(.rejected(let status, let body)):
-                invocationLogger.error("Lambda refused the answer (\(status): \(body))")
-            case .failure(let error):
-                if case .unexpectedStatus = error.code {
-                    invocationLogger.critical("stopping: \(error)")
-                    return .runtimeAPIFailed
-                }
-                // The connection broke while answering. Lambda times this invocation out; `/next` decides
-                // whether the Runtime API is still there.
-                invocationLogger.error("could not deliver the answer: \(error)")
-            }
-            answered += 1
         }
-        return .finished
-    }
-
-    private static func nextInvocation(
-        client: RuntimeAPIClient,
-        logger: Logger
-    ) throws(LambdaRuntimeError) -> RuntimeAPIClient.Invocation {
-        var retry = 0
-        while true {
-            do {
-                return try client.nextInvocation()
-            } catch {
-                guard case .transport = error.code, retry < maxNextRetries else { throw error }
-                retry += 1
-                logger.warning("\(error); retry \(retry) of \(maxNextRetries)")
-                usleep(useconds_t(retry * nextRetryBackoffMilliseconds * 1000))
-            }
+        if workers.count == 1 {
+            return workers[0].run(budget: budget)
         }
+        logger.debug("starting \(workers.count) workers (\(LambdaEnvironment.maxConcurrency))")
+        let group = WorkerGroup(count: workers.count)
+        for worker in workers {
+            let owned = OwnedWorker(worker)
+            NativeThread.detach { group.workerEnded(owned.value.run(budget: budget)) }
+        }
+        return group.end.wait()
     }
 
     private static func reportInitError(_ error: any Error, client: RuntimeAPIClient, logger: Logger) -> RuntimeExit {
@@ -206,6 +224,38 @@ public enum RuntimeLoop {
             logger.error("could not report the init error: \(error)")
         }
         return .initFailed
+    }
+}
+
+/// A worker handed to the thread that runs it.
+///
+/// `@unchecked Sendable`: the worker is built on the init thread, passed once to its own thread and used only
+/// there afterwards; nothing else keeps a reference to it.
+private struct OwnedWorker: @unchecked Sendable {
+    let value: RuntimeWorker
+    init(_ value: RuntimeWorker) { self.value = value }
+}
+
+/// Collects the workers' ends: the first one that is not `.finished` ends the runtime; otherwise the last to
+/// finish does.
+private final class WorkerGroup: Sendable {
+    let end = OneShot<RuntimeExit>()
+    private let running: Mutex<Int>
+
+    init(count: Int) {
+        running = Mutex(count)
+    }
+
+    func workerEnded(_ exit: RuntimeExit) {
+        if exit != .finished {
+            end.fulfil(exit)
+            return
+        }
+        let left = running.withLock { count in
+            count -= 1
+            return count
+        }
+        if left == 0 { end.fulfil(.finished) }
     }
 }
 

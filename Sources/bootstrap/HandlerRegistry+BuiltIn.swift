@@ -8,6 +8,8 @@ extension HandlerRegistry {
         var registry = HandlerRegistry()
         // The event bytes, unchanged: smoke tests and the runtime benchmark.
         registry.register("echo") { EchoHandler() }
+        // The event bytes again, streamed in three chunks: smoke tests of response streaming.
+        registry.register("stream-echo") { StreamEchoHandler() }
         // Any event, decoded by shape and summarised.
         registry.register("inspect") { InspectHandler() }
         // The upload API: presigned uploads, the Lambda authorizer, Cognito's Pre Token Generation trigger.

@@ -276,3 +276,83 @@ struct RuntimeLoopTests {
         #expect(entry.metadata["requestId"] == "log-1")
     }
 }
+
+@Suite("Runtime loop: invocation ids, late answers, streaming")
+struct RuntimeContractTests {
+    @Test func echoesTheInvocationIDOnResponseAndErrorOnlyWhenNextSentIt() async throws {
+        let api = try ScriptedRuntimeAPI(script: [
+            .invocation(id: "r1", event: "ok", extraHeaders: [("Lambda-Runtime-Invocation-Id", "inv-1")]), .accepted,
+            .invocation(id: "r2", event: "no id"), .accepted,
+        ])
+        let exit = await runLoop(.only("echo") { EchoHandler() }, handler: "echo", api: api, maxInvocations: 2)
+        #expect(exit == .finished)
+        let requests = api.requests
+        try #require(requests.count == 4)
+        #expect(requests[1].header("Lambda-Runtime-Invocation-Id") == "inv-1")
+        #expect(requests[3].header("Lambda-Runtime-Invocation-Id") == nil)
+
+        let failing = try ScriptedRuntimeAPI(script: [
+            .invocation(id: "e1", event: "boom", extraHeaders: [("Lambda-Runtime-Invocation-Id", "inv-e")]), .accepted,
+        ])
+        let registry = HandlerRegistry.only("fail") { ClosureHandler { _, _ in throw TestError(description: "boom") } }
+        #expect(await runLoop(registry, handler: "fail", api: failing, maxInvocations: 1) == .finished)
+        let post = try #require(failing.requests.last)
+        #expect(post.path == "/2018-06-01/runtime/invocation/e1/error")
+        #expect(post.header("Lambda-Runtime-Invocation-Id") == "inv-e")
+    }
+
+    @Test func aGoneAnswerIsLoggedAndTheLoopGoesOn() async throws {
+        let gone = ScriptedRuntimeAPI.Reply(status: 410, reason: "Gone", body: Array(#"{"errorType":"Gone"}"#.utf8))
+        let api = try ScriptedRuntimeAPI(script: [
+            .invocation(id: "late", event: "1", extraHeaders: [("Lambda-Runtime-Invocation-Id", "inv-late")]), gone,
+            .invocation(id: "next", event: "2"), .accepted,
+        ])
+        let log = RecordingLogHandler.Store()
+        let exit = await runLoop(
+            .only("echo") { EchoHandler() },
+            handler: "echo",
+            api: api,
+            maxInvocations: 2,
+            log: log
+        )
+        #expect(exit == .finished)
+        #expect(api.requests.count == 4)
+        #expect(api.requests[3].path == "/2018-06-01/runtime/invocation/next/response")
+        #expect(log.all.contains { $0.message.contains("410 Gone") && $0.message.contains("inv-late") })
+    }
+
+    @Test func anErrorBeforeTheFirstStreamedByteGoesToTheErrorPath() async throws {
+        let api = try ScriptedRuntimeAPI(script: [.invocation(id: "s1", event: "x"), .accepted])
+        var registry = HandlerRegistry()
+        registry.register("stream-fails") {
+            StreamingClosureHandler { _, _, _ in throw TestError(description: "no bytes yet") }
+        }
+        #expect(await runLoop(registry, handler: "stream-fails", api: api, maxInvocations: 1) == .finished)
+        let post = try #require(api.requests.last)
+        #expect(post.path == "/2018-06-01/runtime/invocation/s1/error")
+        #expect(post.header("Lambda-Runtime-Function-Response-Mode") == nil)
+    }
+
+    @Test func asyncHandlersAnswerThroughTheSameLoop() async throws {
+        let api = try ScriptedRuntimeAPI(script: [.invocation(id: "a1", event: "ping"), .accepted])
+        var registry = HandlerRegistry()
+        registry.register("async") {
+            AsyncClosureHandler { event, _ in
+                try await Task.sleep(for: .milliseconds(5))
+                return event + Array(" pong".utf8)
+            }
+        }
+        #expect(await runLoop(registry, handler: "async", api: api, maxInvocations: 1) == .finished)
+        #expect(api.requests.last?.body == Array("ping pong".utf8))
+    }
+
+    @Test func aBadConcurrencySettingRunsOneWorkerAndSaysWhatToSet() {
+        var warnings: [String] = []
+        #expect(RuntimeLoop.Settings.parseConcurrency("four", warnings: &warnings) == 1)
+        #expect(RuntimeLoop.Settings.parseConcurrency("0", warnings: &warnings) == 1)
+        #expect(RuntimeLoop.Settings.parseConcurrency("4", warnings: &warnings) == 4)
+        #expect(RuntimeLoop.Settings.parseConcurrency(nil, warnings: &warnings) == 1)
+        #expect(warnings.count == 2)
+        #expect(warnings[0].contains("AWS_LAMBDA_MAX_CONCURRENCY is \"four\""))
+    }
+}
