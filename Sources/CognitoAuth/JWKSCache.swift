@@ -67,7 +67,7 @@ public final class JWKSCache: Sendable {
     public let url: String
     public let penaltySeconds: Int64
     private let fetcher: any JWKSFetching
-    private let monitor = Monitor()
+    private let monitor = ConditionLock()
     private let state = Mutex(State())
 
     /// - Parameters:
