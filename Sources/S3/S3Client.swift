@@ -99,13 +99,16 @@ public final class S3Client {
                 headers.append(.init(S3API.kmsKeyID, kmsKeyID))
             }
             if !tags.isEmpty {
-                let encoded = tags.sorted(by: { $0.key < $1.key }).map {
-                    "\(URIEncoding.encode($0.key))=\(URIEncoding.encode($0.value))"
-                }
-                headers.append(.init(S3API.taggingHeader, encoded.joined(separator: "&")))
+                headers.append(.init(S3API.taggingHeader, S3Client.taggingHeaderValue(tags)))
             }
             return headers
         }
+    }
+
+    /// Tags as `x-amz-tagging` carries them: a URL query, sorted by key.
+    static func taggingHeaderValue(_ tags: [String: String]) -> String {
+        tags.sorted(by: { $0.key < $1.key }).map { "\(URIEncoding.encode($0.key))=\(URIEncoding.encode($0.value))" }
+            .joined(separator: "&")
     }
 
     /// Stores an object: tools and tests, and object-created's rewrite of a stripped image (users upload with
@@ -176,10 +179,15 @@ public final class S3Client {
         public var kmsKeyID: String?
         /// Keeps the source's tags (`x-amz-tagging-directive: COPY`); metadata is always kept.
         public var copyTags: Bool
+        /// The copy's tags, written by the same request (`REPLACE` with `x-amz-tagging`), instead of the source's.
+        /// A copy that must carry given tags should use this: the source's tags can change under a concurrent
+        /// writer (GuardDuty merges its tag by reading and rewriting the set) between a tag write and the copy.
+        public var tags: [String: String]?
 
-        public init(kmsKeyID: String? = nil, copyTags: Bool = true) {
+        public init(kmsKeyID: String? = nil, copyTags: Bool = true, tags: [String: String]? = nil) {
             self.kmsKeyID = kmsKeyID
             self.copyTags = copyTags
+            self.tags = tags
         }
     }
 
@@ -194,8 +202,14 @@ public final class S3Client {
         var headers: [SigningRequest.Header] = [
             .init(S3API.copySource, "/\(source.bucket)/\(URIEncoding.encode(source.key, keepSlash: true))"),
             .init(S3API.metadataDirective, "COPY"),
-            .init(S3API.taggingDirective, options.copyTags ? "COPY" : "REPLACE"),
+            .init(S3API.taggingDirective, options.copyTags && options.tags == nil ? "COPY" : "REPLACE"),
         ]
+        if let tags = options.tags {
+            guard tags.count <= S3API.maxTags else {
+                throw S3Error(.invalidRequest, awsCode: "InvalidTag", message: "\(tags.count) tags; S3 allows 10")
+            }
+            if !tags.isEmpty { headers.append(.init(S3API.taggingHeader, Self.taggingHeaderValue(tags))) }
+        }
         if let kmsKeyID = options.kmsKeyID {
             headers.append(.init(S3API.serverSideEncryption, "aws:kms"))
             headers.append(.init(S3API.kmsKeyID, kmsKeyID))

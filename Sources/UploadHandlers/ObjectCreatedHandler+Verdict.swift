@@ -259,10 +259,16 @@ extension ObjectCreatedHandler {
                 // Keep the object's own KMS key; an object that came without SSE-KMS is encrypted with ours.
                 let head = object.head
                 let kmsKey = head.serverSideEncryption == "aws:kms" ? head.kmsKeyID : configuration.upload.kmsKeyID
+                // The copy gets its tags in the copy request itself: the source's set may have been rewritten
+                // since our tag write (GuardDuty merges its tag by reading and rewriting the whole set), and a
+                // quarantined copy without its status and reason would say "rejected" with no reason.
+                var copyTags = try client.getObjectTagging(bucket: bucket, key: key)
+                copyTags[Self.statusTag] = "rejected"
+                copyTags[Self.reasonTag] = Self.tagValue(reason)
                 try client.copyObject(
                     from: (bucket, key),
                     to: (bucket, destination),
-                    options: .init(kmsKeyID: kmsKey, copyTags: true)
+                    options: .init(kmsKeyID: kmsKey, tags: Self.bounded(copyTags))
                 )
             }
             try client.deleteObject(bucket: bucket, key: key)

@@ -214,6 +214,29 @@ struct S3ClientScriptedTests {
         #expect(server.requests.count == 3)
     }
 
+    @Test func copyWithGivenTagsReplacesTheSourcesInTheSameRequest() throws {
+        let server = try ScriptedRuntimeAPI(script: [
+            .init(status: 200, body: Array("<CopyObjectResult/>".utf8))
+        ])
+        let (client, _) = try client(server)
+        try client.copyObject(
+            from: ("bucket", "a"),
+            to: ("bucket", "b"),
+            options: .init(tags: ["upload-status": "rejected", "upload-reason": "content: a b&c"])
+        )
+        let request = try #require(server.requests.first)
+        #expect(request.header("x-amz-tagging-directive") == "REPLACE")
+        #expect(request.header("x-amz-tagging") == "upload-reason=content%3A%20a%20b%26c&upload-status=rejected")
+        #expect(throws: S3Error.self) {
+            try client.copyObject(
+                from: ("bucket", "a"),
+                to: ("bucket", "b"),
+                options: .init(tags: Dictionary(uniqueKeysWithValues: (0..<11).map { ("t\($0)", "v") }))
+            )
+        }
+        #expect(server.requests.count == 1)
+    }
+
     @Test func listsPagesWithTheContinuationToken() throws {
         let page1 = """
             <ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>a</Key><Size>1</Size></Contents>
