@@ -15,17 +15,21 @@ public final class EventReplay {
         public var environment: [String: String]
         /// Documents the emulator serves under `/_local/` (see `EmulatorConfiguration.staticFiles`).
         public var staticFiles: [String: [UInt8]]
+        /// Invocations in flight at once; above 1 the emulator and runtime work as Lambda Managed Instances do.
+        public var concurrency: Int
 
         public init(
             bootstrapPath: String,
             timeoutSeconds: Int = 30,
             environment: [String: String] = [:],
-            staticFiles: [String: [UInt8]] = [:]
+            staticFiles: [String: [UInt8]] = [:],
+            concurrency: Int = 1
         ) {
             self.bootstrapPath = bootstrapPath
             self.timeoutSeconds = timeoutSeconds
             self.environment = environment
             self.staticFiles = staticFiles
+            self.concurrency = concurrency
         }
 
         /// Options with a replay configuration directory's environment and static files added.
@@ -125,6 +129,63 @@ public final class EventReplay {
         )
     }
 
+    /// Replays `files` through `handler` with up to `options.concurrency` invocations in flight, and returns the
+    /// outcomes in the order of `files`, with the runtime's output not tied to any of them.
+    ///
+    /// Under Managed Instances the runtime logs JSON, one line per record with its `requestId`: each outcome gets
+    /// the lines that carry its request id.
+    public func replayConcurrently(
+        files: [String],
+        handler: String
+    ) async throws(LocalLambdaError) -> (outcomes: [Outcome], otherLogs: String) {
+        var requests: [InvocationRequest] = []
+        for file in files {
+            guard let payload = FileManager.default.contents(atPath: file) else {
+                throw LocalLambdaError(.unreadableEvent, "\(file): cannot read the file")
+            }
+            requests.append(InvocationRequest(payload: Array(payload), requestID: UUID().uuidString.lowercased()))
+        }
+        let function = try await function(for: handler)
+        _ = function.output.take()
+        let emulator = function.emulator
+        let width = max(1, options.concurrency)
+        let requestList = requests
+        let results = await withTaskGroup(of: (Int, InvocationResult).self) { group in
+            var results = [InvocationResult?](repeating: nil, count: requests.count)
+            var next = 0
+            while next < min(width, requests.count) {
+                let index = next
+                group.addTask { (index, await emulator.invoke(requestList[index])) }
+                next += 1
+            }
+            for await (index, result) in group {
+                results[index] = result
+                if next < requests.count {
+                    let index = next
+                    group.addTask { (index, await emulator.invoke(requestList[index])) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+        var lines = function.output.take().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var outcomes: [Outcome] = []
+        for (file, result) in zip(files, results) {
+            let own = lines.filter { $0.contains(result.requestID) }
+            lines.removeAll { $0.contains(result.requestID) }
+            outcomes.append(
+                Outcome(
+                    event: file,
+                    handler: handler,
+                    result: result,
+                    check: Self.check(result, against: Self.expectedPath(for: file)),
+                    logs: own.joined(separator: "\n")
+                )
+            )
+        }
+        return (outcomes, lines.joined(separator: "\n"))
+    }
+
     /// Stops every runtime and emulator.
     public func shutdown() async {
         for function in functions.values {
@@ -185,6 +246,7 @@ public final class EventReplay {
         configuration.timeoutSeconds = options.timeoutSeconds
         configuration.functionName = "upload-edge-\(handler)"
         configuration.staticFiles = options.staticFiles
+        configuration.maxConcurrency = max(1, options.concurrency)
         var environment = options.environment
         environment[LambdaEnvironment.handler] = handler
         let command = RuntimeCommand(

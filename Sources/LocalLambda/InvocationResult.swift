@@ -25,5 +25,13 @@ public struct InvocationResult: Sendable {
     /// From the moment the invocation became active (dispatched, or started its runtime's init) to its end.
     public var durationNanoseconds: UInt64
 
+    /// The answer came as a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`). With status
+    /// `error`, a streamed answer failed mid-stream: `body` holds what was streamed before the error's trailers.
+    public var streamed = false
+    /// From the invocation becoming active to the first byte of a streamed answer.
+    public var firstByteNanoseconds: UInt64?
+    /// Whether the runtime echoed `Lambda-Runtime-Invocation-Id` on its answer (`nil`: it never answered).
+    public var echoedInvocationID: Bool?
+
     public var durationMilliseconds: Double { Double(durationNanoseconds) / 1_000_000 }
 }

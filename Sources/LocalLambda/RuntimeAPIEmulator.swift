@@ -7,12 +7,18 @@ import NIOPosix
 /// A local Lambda Runtime API: serves `/next`, `/response`, `/error` and `/runtime/init/error` to one runtime
 /// process, plus the RIE's invoke endpoint, and starts and restarts that process the way Lambda does.
 ///
-/// Invocations run one at a time, in order. The current invocation moves through:
-/// - queued → active: it is first in line; its timeout starts, and the runtime is started if none runs;
-/// - active → dispatched: a `/next` long-poll picks it up;
-/// - dispatched → finished: `/response` (ok, or error when over the size limit), `/error` (error);
+/// Invocations start in order, up to `maxConcurrency` at once (one, unless it emulates Lambda Managed Instances).
+/// Each moves through:
+/// - queued → active: there is room; its timeout starts, and the runtime is started if none runs;
+/// - active → dispatched: a `/next` long-poll picks it up, with its request id and invocation id;
+/// - dispatched → finished: `/response` (ok, or error when over the size limit; buffered, or streamed and chunked
+///   with the error in trailers), `/error` (error);
 /// - active or dispatched → finished: `/runtime/init/error` (init-error), the runtime exiting (crash), the
-///   timeout (timeout; the runtime is killed and started afresh for the next invocation).
+///   timeout (timeout; with one at a time the runtime is killed and started afresh for the next invocation, with
+///   more it goes on, and the late answer gets 410 Gone).
+///
+/// A runtime that registers with the Extensions API (as an internal extension) is sent SIGTERM when it is
+/// stopped, and given `shutdownGrace` to exit before SIGKILL, as Lambda does.
 ///
 /// All state lives on one event loop: the server's channels, the queue and the process supervisor all run there.
 public final class RuntimeAPIEmulator: @unchecked Sendable {
@@ -21,15 +27,19 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
 
     public let eventLoop: any EventLoop
     public let configuration: EmulatorConfiguration
-    private let command: RuntimeCommand?
+    let command: RuntimeCommand?
 
     private var serverChannel: (any Channel)?
     private var queue = CircularBuffer<Invocation>()
-    private var current: Invocation?
+    /// Active invocations, oldest first: at most `configuration.maxConcurrency`.
+    private var active: [Invocation] = []
     private var waiters = CircularBuffer<NextWaiter>()
-    private var answered = Set<String>()
+    /// Ended request ids, and whether each timed out (its late answer is 410, not 403).
+    private var answered: [String: Bool] = [:]
     private var answeredOrder = CircularBuffer<String>()
-    private var runtime: RuntimeProcess?
+    /// Extension event polls parked until the runtime stops.
+    var extensionPolls: [NextWaiter] = []
+    var runtime: RuntimeProcess?
     private var generation = 0
     private var firstNextPromise: EventLoopPromise<UInt64>?
     private var exitPromises: [EventLoopPromise<ChildProcess.Termination?>] = []
@@ -39,6 +49,9 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
     static let rememberedAnswers = 4096
     /// How long a runtime may linger after reporting an init error before it is killed.
     static let initErrorGrace = TimeAmount.milliseconds(500)
+    /// How long a runtime that registered an internal extension has from SIGTERM to its exit: Lambda's shutdown
+    /// phase with internal extensions only.
+    public static let shutdownGrace = TimeAmount.milliseconds(500)
 
     /// - Parameters:
     ///   - configuration: Address, timeout and the function's identity.
@@ -131,13 +144,14 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         }
     }
 
-    /// Kills the runtime (its whole process group) and waits until it has exited.
+    /// Stops the runtime and waits until it has exited: SIGTERM and `shutdownGrace` first when it registered an
+    /// extension, else (and after that) SIGKILL to its whole process group.
     public func stopRuntime() -> EventLoopFuture<ChildProcess.Termination?> {
         eventLoop.flatSubmit {
             guard let runtime = self.runtime else { return self.eventLoop.makeSucceededFuture(nil) }
             let promise = self.eventLoop.makePromise(of: ChildProcess.Termination?.self)
             self.exitPromises.append(promise)
-            self.kill(runtime)
+            self.stop(runtime)
             return promise.futureResult
         }
     }
@@ -152,18 +166,18 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         let closed: EventLoopFuture<Void> = eventLoop.flatSubmit {
             self.isShutDown = true
             let error = LocalLambdaError(.shutdown, "the emulator shut down")
-            if let current = self.current {
-                self.current = nil
-                current.timeout?.cancel()
-                current.promise.fail(error)
+            for invocation in self.active {
+                invocation.timeout?.cancel()
+                invocation.promise.fail(error)
             }
+            self.active.removeAll()
             while let queued = self.queue.popFirst() { queued.promise.fail(error) }
             while let waiter = self.waiters.popFirst() { waiter.close() }
             let stopped: EventLoopFuture<ChildProcess.Termination?>
             if let runtime = self.runtime {
                 let promise = self.eventLoop.makePromise(of: ChildProcess.Termination?.self)
                 self.exitPromises.append(promise)
-                self.kill(runtime)
+                self.stop(runtime)
                 stopped = promise.futureResult
             } else {
                 stopped = self.eventLoop.makeSucceededFuture(nil)
@@ -184,6 +198,7 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         queue.append(
             Invocation(
                 id: request.requestID ?? Identifiers.requestID(),
+                invocationID: Identifiers.requestID(),
                 payload: request.payload,
                 traceID: request.traceID ?? Identifiers.traceID(epochSeconds: Int(WallClock.nowMilliseconds() / 1000)),
                 clientContext: request.clientContext,
@@ -198,16 +213,16 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
     /// Moves the queue forward: activates the next invocation, starts a runtime for it, hands it to a waiting
     /// `/next`.
     private func pump() {
-        if current == nil, let next = queue.popFirst() {
+        while active.count < max(1, configuration.maxConcurrency), let next = queue.popFirst() {
             activate(next)
         }
-        guard let current, !current.dispatched else { return }
+        guard let first = active.first(where: { !$0.dispatched }) else { return }
         if runtime == nil, command != nil {
             do {
                 try spawnRuntime()
             } catch {
                 finish(
-                    current,
+                    first,
                     status: .crash,
                     error: LambdaErrorPayload(errorType: "Runtime.InvalidEntrypoint", errorMessage: "\(error)")
                 )
@@ -215,29 +230,31 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
             }
         }
         if let runtime, runtime.initError != nil || runtime.killed { return }
-        guard let waiter = waiters.popFirst() else { return }
-        dispatch(current, to: waiter)
+        while let invocation = active.first(where: { !$0.dispatched }), let waiter = waiters.popFirst() {
+            dispatch(invocation, to: waiter)
+        }
     }
 
     private func activate(_ invocation: Invocation) {
-        current = invocation
+        active.append(invocation)
         invocation.activatedAt = NIODeadline.now().uptimeNanoseconds
         invocation.deadlineMilliseconds = WallClock.nowMilliseconds() + Int64(configuration.timeoutSeconds) * 1000
-        let id = invocation.id
-        invocation.timeout = eventLoop.scheduleTask(in: .seconds(Int64(configuration.timeoutSeconds))) { [self] in
-            guard let current = self.current, current.id == id else { return }
-            self.timedOut(current)
+        invocation.timeout = eventLoop.scheduleTask(in: .seconds(Int64(configuration.timeoutSeconds))) {
+            [self, invocation] in
+            guard self.active.contains(where: { $0 === invocation }) else { return }
+            self.timedOut(invocation)
         }
     }
 
     private func dispatch(_ invocation: Invocation, to waiter: NextWaiter) {
         invocation.dispatched = true
         var headers = HTTPHeaders()
-        headers.reserveCapacity(8)
+        headers.reserveCapacity(9)
         headers.add(name: RuntimeAPI.Header.requestID, value: invocation.id)
         headers.add(name: RuntimeAPI.Header.deadline, value: String(invocation.deadlineMilliseconds))
         headers.add(name: RuntimeAPI.Header.invokedFunctionARN, value: configuration.functionARN)
         headers.add(name: RuntimeAPI.Header.traceID, value: invocation.traceID)
+        headers.add(name: RuntimeAPI.Header.invocationID, value: invocation.invocationID)
         if let clientContext = invocation.clientContext {
             headers.add(name: RuntimeAPI.Header.clientContext, value: clientContext)
         }
@@ -255,23 +272,29 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         _ invocation: Invocation,
         status: InvocationStatus,
         body: [UInt8]? = nil,
-        error: LambdaErrorPayload?
+        error: LambdaErrorPayload?,
+        answer: RuntimeAnswer? = nil,
+        pumping: Bool = true
     ) {
-        guard current === invocation else { return }
-        current = nil
+        guard let index = active.firstIndex(where: { $0 === invocation }) else { return }
+        active.remove(at: index)
         invocation.timeout?.cancel()
-        remember(invocation.id)
+        remember(invocation.id, timedOut: status == .timeout)
         let elapsed = NIODeadline.now().uptimeNanoseconds - invocation.activatedAt
-        invocation.promise.succeed(
-            InvocationResult(
-                requestID: invocation.id,
-                status: status,
-                body: body ?? error?.jsonBytes() ?? [],
-                error: error,
-                durationNanoseconds: elapsed
-            )
+        var result = InvocationResult(
+            requestID: invocation.id,
+            status: status,
+            body: body ?? error?.jsonBytes() ?? [],
+            error: error,
+            durationNanoseconds: elapsed
         )
-        pump()
+        if let answer {
+            result.streamed = answer.streamed
+            result.firstByteNanoseconds = answer.firstByteAt.map { $0 - min($0, invocation.activatedAt) }
+            result.echoedInvocationID = answer.invocationID != nil
+        }
+        invocation.promise.succeed(result)
+        if pumping { pump() }
     }
 
     private func timedOut(_ invocation: Invocation) {
@@ -284,15 +307,16 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
                 errorMessage: "RequestId: \(invocation.id) Error: Task timed out after \(seconds).00 seconds"
             )
         )
-        // Lambda does not reuse a runtime that overran: it is stopped, and the next invocation inits afresh.
-        if let runtime { kill(runtime) }
+        // Lambda does not reuse a runtime that overran: it is stopped, and the next invocation inits afresh. Managed
+        // Instances keep it: the other invocations in flight go on, and the late answer is refused.
+        if configuration.maxConcurrency <= 1, let runtime { kill(runtime) }
     }
 
-    private func remember(_ id: String) {
-        answered.insert(id)
+    private func remember(_ id: String, timedOut: Bool) {
+        if answered.updateValue(timedOut, forKey: id) != nil { return }
         answeredOrder.append(id)
         if answeredOrder.count > Self.rememberedAnswers, let oldest = answeredOrder.popFirst() {
-            answered.remove(oldest)
+            answered[oldest] = nil
         }
     }
 
@@ -326,16 +350,21 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         }
     }
 
-    /// Answers `/response` and `/error`. Returns the status and body for the runtime.
-    func answerReceived(
-        requestID: String,
-        isError: Bool,
-        body: ByteBuffer,
-        bodyLength: Int,
-        errorTypeHeader: String?
-    ) -> (HTTPResponseStatus, String) {
-        guard let current, current.id == requestID, current.dispatched else {
-            if answered.contains(requestID) {
+    /// Answers `/response` and `/error`, buffered or streamed. Returns the status and body for the runtime.
+    func answerReceived(_ answer: RuntimeAnswer) -> (HTTPResponseStatus, String) {
+        let requestID = answer.requestID
+        let isError = answer.isError
+        guard let current = active.first(where: { $0.id == requestID && $0.dispatched }) else {
+            if answered[requestID] == true {
+                return (
+                    .gone,
+                    Self.errorJSON(
+                        type: "InvocationGone",
+                        message: "Invocation \(requestID) timed out before this answer came; it was not delivered"
+                    )
+                )
+            }
+            if answered[requestID] == false {
                 let target = isError ? "InvocationErrorResponse" : "InvocationResponse"
                 return (
                     .forbidden,
@@ -348,8 +377,20 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
             }
             return (.badRequest, Self.errorJSON(type: "InvalidRequestID", message: "Invalid request ID"))
         }
-        if !isError, bodyLength > configuration.maxResponseBytes {
-            let limit = configuration.maxResponseBytes
+        if let echoed = answer.invocationID, echoed != current.invocationID {
+            // Not this invocation's answer: it must not be delivered as this invocation's.
+            return (
+                .badRequest,
+                Self.errorJSON(
+                    type: "InvalidInvocationID",
+                    message: "\(RuntimeAPI.Header.invocationID) \"\(echoed.prefix(64))\" is not the id sent with "
+                        + "request \(requestID)"
+                )
+            )
+        }
+        let bodyLength = answer.bodyLength
+        let limit = answer.streamed ? RuntimeAPI.maxStreamedResponseBytes : configuration.maxResponseBytes
+        if !isError, bodyLength > limit {
             finish(
                 current,
                 status: .error,
@@ -357,7 +398,8 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
                     errorType: "Function.ResponseSizeTooLarge",
                     errorMessage:
                         "Response payload size (\(bodyLength) bytes) exceeded maximum allowed payload size (\(limit) bytes)."
-                )
+                ),
+                answer: answer
             )
             return (
                 .payloadTooLarge,
@@ -367,11 +409,17 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
                 )
             )
         }
-        let bytes = Array(body.readableBytesView)
+        let bytes = Array(answer.body.readableBytesView)
         if isError {
-            finish(current, status: .error, body: bytes, error: Self.errorPayload(bytes, typeHeader: errorTypeHeader))
+            let error = Self.errorPayload(bytes, typeHeader: answer.errorTypeHeader)
+            finish(current, status: .error, body: bytes, error: error, answer: answer)
+        } else if let type = answer.trailerErrorType {
+            // An error after the first streamed byte: the bytes so far, and the error from the trailers.
+            let decoded = answer.trailerErrorBody.flatMap(Base64.decode) ?? []
+            let error = Self.errorPayload(decoded, typeHeader: type)
+            finish(current, status: .error, body: bytes, error: error, answer: answer)
         } else {
-            finish(current, status: .ok, body: bytes, error: nil)
+            finish(current, status: .ok, body: bytes, error: nil, answer: answer)
         }
         return (.accepted, #"{"status":"OK"}"#)
     }
@@ -397,8 +445,8 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
                 self.kill(lingering)
             }
         }
-        if let current, !current.dispatched {
-            finish(current, status: .initError, body: Array(body.readableBytesView), error: payload)
+        for invocation in active where !invocation.dispatched {
+            finish(invocation, status: .initError, body: Array(body.readableBytesView), error: payload, pumping: false)
         }
         return (.accepted, #"{"status":"OK"}"#)
     }
@@ -411,6 +459,9 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         for (key, value) in Self.lambdaDefaults(configuration) where environment[key] == nil {
             environment[key] = value
         }
+        // The runtime is told the concurrency the emulator serves, whatever the shell it runs in says.
+        environment[LambdaEnvironment.maxConcurrency] =
+            configuration.maxConcurrency > 1 ? String(configuration.maxConcurrency) : nil
         // A value may name the emulator's address, which is known only once it listens.
         let placeholder = "${\(LambdaEnvironment.runtimeAPI)}"
         environment.merge(
@@ -450,10 +501,25 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         while let waiter = waiters.popFirst() { waiter.close() }
     }
 
+    /// Stops a runtime: SIGKILL at once, or, when it registered an extension, SIGTERM and `shutdownGrace` first.
+    private func stop(_ process: RuntimeProcess) {
+        guard process.extensionID != nil, !process.killed else { return kill(process) }
+        process.killed = true
+        while let waiter = waiters.popFirst() { waiter.close() }
+        process.child.signal(SIGTERM)
+        let generation = process.generation
+        eventLoop.scheduleTask(in: Self.shutdownGrace) { [self] in
+            guard let lingering = self.runtime, lingering.generation == generation else { return }
+            lingering.child.signal(SIGKILL)
+        }
+    }
+
     private func runtimeExited(generation: Int, _ termination: ChildProcess.Termination) {
         guard let process = runtime, process.generation == generation else { return }
         runtime = nil
         while let waiter = waiters.popFirst() { waiter.close() }
+        for poll in extensionPolls { poll.close() }
+        extensionPolls.removeAll()
         if let promise = firstNextPromise {
             firstNextPromise = nil
             promise.fail(
@@ -462,20 +528,22 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
         }
         for promise in exitPromises { promise.succeed(termination) }
         exitPromises.removeAll()
-        if let current, !process.killed, process.initError == nil || current.dispatched {
+        if !process.killed {
             let reason =
                 termination == .exited(0)
                 ? "Runtime exited without providing a reason"
                 : "Runtime exited with error: \(termination)"
-            finish(
-                current,
-                status: .crash,
-                error: LambdaErrorPayload(
-                    errorType: "Runtime.ExitError",
-                    errorMessage: "RequestId: \(current.id) Error: \(reason)"
+            for invocation in active where process.initError == nil || invocation.dispatched {
+                finish(
+                    invocation,
+                    status: .crash,
+                    error: LambdaErrorPayload(
+                        errorType: "Runtime.ExitError",
+                        errorMessage: "RequestId: \(invocation.id) Error: \(reason)"
+                    ),
+                    pumping: false
                 )
-            )
-            return
+            }
         }
         if !isShutDown { pump() }
     }
@@ -493,7 +561,13 @@ public final class RuntimeAPIEmulator: @unchecked Sendable {
             "AWS_REGION": configuration.region,
             "AWS_DEFAULT_REGION": configuration.region,
             LambdaEnvironment.functionTimeout: String(configuration.timeoutSeconds),
-        ]
+        ].merging(
+            configuration.maxConcurrency > 1
+                ? [
+                    LambdaEnvironment.maxConcurrency: String(configuration.maxConcurrency),
+                    LambdaEnvironment.logFormat: "JSON",
+                ] : [:]
+        ) { old, _ in old }
     }
 
     /// Lambda's error body for the Runtime API's own errors, with the RIE's trailing newline.
@@ -525,6 +599,8 @@ extension LambdaErrorPayload {
 /// One invocation from its enqueueing to its end. Lives on the emulator's event loop.
 final class Invocation {
     let id: String
+    /// `Lambda-Runtime-Invocation-Id`: sent with the invocation, and expected back on its answer.
+    let invocationID: String
     let payload: [UInt8]
     let traceID: String
     let clientContext: String?
@@ -538,6 +614,7 @@ final class Invocation {
 
     init(
         id: String,
+        invocationID: String,
         payload: [UInt8],
         traceID: String,
         clientContext: String?,
@@ -546,6 +623,7 @@ final class Invocation {
         promise: EventLoopPromise<InvocationResult>
     ) {
         self.id = id
+        self.invocationID = invocationID
         self.payload = payload
         self.traceID = traceID
         self.clientContext = clientContext
@@ -563,6 +641,8 @@ final class RuntimeProcess {
     var sawNext = false
     var initError: LambdaErrorPayload?
     var killed = false
+    /// The id the Extensions API gave it, when it registered as an extension.
+    var extensionID: String?
 
     init(child: ChildProcess, generation: Int, spawnedAt: UInt64) {
         self.child = child

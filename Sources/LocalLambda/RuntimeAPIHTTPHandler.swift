@@ -18,7 +18,9 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
     private var body: ByteBuffer?
     private var bodyLength = 0
     private var bodyLimit = 0
+    private var firstByteAt: UInt64?
     private var waiter: NextWaiter?
+    private var extensionPoll: NextWaiter?
 
     init(emulator: RuntimeAPIEmulator) {
         self.emulator = emulator
@@ -30,11 +32,17 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
             self.head = head
             self.body = nil
             self.bodyLength = 0
+            self.firstByteAt = nil
             // Keep one byte past the limit, so "over the limit" is known without holding an unbounded body.
-            self.bodyLimit =
-                head.uri.utf8.starts(with: RuntimeAPI.invocationPrefix.utf8)
-                ? emulator.configuration.maxResponseBytes + 1 : Self.maxRequestBytes + 1
+            if !head.uri.utf8.starts(with: RuntimeAPI.invocationPrefix.utf8) {
+                self.bodyLimit = Self.maxRequestBytes + 1
+            } else if Self.isStreamed(head) {
+                self.bodyLimit = RuntimeAPI.maxStreamedResponseBytes + 1
+            } else {
+                self.bodyLimit = emulator.configuration.maxResponseBytes + 1
+            }
         case .body(var chunk):
+            if firstByteAt == nil { firstByteAt = NIODeadline.now().uptimeNanoseconds }
             bodyLength += chunk.readableBytes
             let room = bodyLimit - (body?.readableBytes ?? 0)
             if room > 0, let slice = chunk.readSlice(length: min(room, chunk.readableBytes)) {
@@ -44,12 +52,22 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
                     body!.writeImmutableBuffer(slice)
                 }
             }
-        case .end:
+        case .end(let trailers):
             guard let head else { return }
             self.head = nil
-            route(context: context, head: head, body: body ?? context.channel.allocator.buffer(capacity: 0))
+            route(
+                context: context,
+                head: head,
+                body: body ?? context.channel.allocator.buffer(capacity: 0),
+                trailers: trailers
+            )
             body = nil
         }
+    }
+
+    /// A `/response` whose runtime said it streams.
+    static func isStreamed(_ head: HTTPRequestHead) -> Bool {
+        head.headers.first(name: RuntimeAPI.Header.responseMode)?.lowercased() == RuntimeAPI.streamingResponseMode
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -58,10 +76,16 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
             emulator.waiterClosed(waiter)
             self.waiter = nil
         }
+        if let extensionPoll {
+            extensionPoll.isOpen = false
+            emulator.extensionPollClosed(extensionPoll)
+            self.extensionPoll = nil
+        }
         context.fireChannelInactive()
     }
 
-    private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer) {
+    private func route(context: ChannelHandlerContext, head: HTTPRequestHead, body: ByteBuffer, trailers: HTTPHeaders?)
+    {
         let keepAlive = head.isKeepAlive
         let path = head.uri.firstIndex(of: "?").map { String(head.uri[..<$0]) } ?? head.uri
         let responder = NextWaiter(handler: self, context: context, keepAlive: keepAlive)
@@ -88,14 +112,41 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
             }
             guard !requestID.contains(UInt8(ascii: "/")) else { return responder.notFound(path) }
             guard head.method == .POST else { return responder.methodNotAllowed(head.method) }
+            let streamed = !isError && Self.isStreamed(head)
             let (status, answer) = emulator.answerReceived(
-                requestID: String(Substring(requestID)),
-                isError: isError,
-                body: body,
-                bodyLength: bodyLength,
-                errorTypeHeader: head.headers.first(name: RuntimeAPI.Header.functionErrorType)
+                RuntimeAnswer(
+                    requestID: String(Substring(requestID)),
+                    isError: isError,
+                    body: body,
+                    bodyLength: bodyLength,
+                    errorTypeHeader: head.headers.first(name: RuntimeAPI.Header.functionErrorType),
+                    invocationID: head.headers.first(name: RuntimeAPI.Header.invocationID),
+                    streamed: streamed,
+                    firstByteAt: firstByteAt,
+                    trailerErrorType: streamed ? trailers?.first(name: RuntimeAPI.Header.functionErrorType) : nil,
+                    trailerErrorBody: streamed ? trailers?.first(name: RuntimeAPI.Header.functionErrorBody) : nil
+                )
             )
             return responder.respond(status: status, json: answer)
+        }
+        if path == ExtensionsAPI.registerPath {
+            guard head.method == .POST else { return responder.methodNotAllowed(head.method) }
+            let (status, headers, answer) = emulator.extensionRegistrationReceived(
+                name: head.headers.first(name: ExtensionsAPI.Header.name),
+                body: body
+            )
+            var all = headers
+            if !all.contains(name: "Content-Type") { all.add(name: "Content-Type", value: "application/json") }
+            return responder.respond(status: status, headers: all, body: Array(answer.utf8))
+        }
+        if path == ExtensionsAPI.nextEventPath {
+            guard head.method == .GET else { return responder.methodNotAllowed(head.method) }
+            extensionPoll = responder
+            emulator.extensionEventRequested(
+                by: responder,
+                id: head.headers.first(name: ExtensionsAPI.Header.identifier)
+            )
+            return
         }
         if path == RuntimeAPI.initErrorPath {
             guard head.method == .POST else { return responder.methodNotAllowed(head.method) }
@@ -199,6 +250,7 @@ final class RuntimeAPIHTTPHandler: ChannelInboundHandler, RemovableChannelHandle
 
     fileprivate func finishedWaiting(_ waiter: NextWaiter) {
         if self.waiter === waiter { self.waiter = nil }
+        if extensionPoll === waiter { extensionPoll = nil }
     }
 }
 

@@ -19,7 +19,12 @@ struct EmulateCommand: AsyncParsableCommand {
               curl -d @Events/s3-objectcreated-put.json \\
                 http://127.0.0.1:9001/2015-03-31/functions/function/invocations
 
-            The function timeout comes from AWS_LAMBDA_FUNCTION_TIMEOUT (seconds, default 300) or --timeout.
+            The function timeout comes from AWS_LAMBDA_FUNCTION_TIMEOUT (seconds, default 300) or --timeout. \
+            With --concurrency N (or AWS_LAMBDA_MAX_CONCURRENCY) above 1 it serves up to N invocations at once, as \
+            Lambda Managed Instances do: the runtime gets AWS_LAMBDA_MAX_CONCURRENCY=N and JSON logs, and a \
+            timed-out invocation does not stop it (its late answer is refused with 410). Every invocation carries \
+            Lambda-Runtime-Invocation-Id; streamed responses (chunked, error trailers) are accepted; a runtime that \
+            registers as an internal extension gets SIGTERM, and 500 ms, when it is stopped.
             """
     )
 
@@ -35,6 +40,9 @@ struct EmulateCommand: AsyncParsableCommand {
     @Option(help: "The function timeout in seconds (overrides AWS_LAMBDA_FUNCTION_TIMEOUT).")
     var timeout: Int?
 
+    @Option(help: "Invocations in flight at once, 1 to 1024 (overrides AWS_LAMBDA_MAX_CONCURRENCY).")
+    var concurrency: Int?
+
     @Flag(help: "Do not start a runtime: wait for one started by hand to connect.")
     var noRuntime = false
 
@@ -44,12 +52,18 @@ struct EmulateCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let concurrency, !(1...EmulatorConfiguration.concurrencyLimit).contains(concurrency) {
+            throw ValidationError(
+                "--concurrency must be a whole number from 1 to \(EmulatorConfiguration.concurrencyLimit)"
+            )
+        }
     }
 
     func run() async throws {
         var configuration = try EmulatorConfiguration.fromEnvironment()
         configuration.port = port
         if let timeout { configuration.timeoutSeconds = timeout }
+        if let concurrency { configuration.maxConcurrency = concurrency }
 
         let arguments: [String]? =
             noRuntime
@@ -68,7 +82,8 @@ struct EmulateCommand: AsyncParsableCommand {
         try await emulator.start()
         let invokeURL = "http://\(emulator.runtimeAPIAddress)/2015-03-31/functions/function/invocations"
         print(
-            "Runtime API listening on http://\(emulator.runtimeAPIAddress) (timeout \(configuration.timeoutSeconds) s)"
+            "Runtime API listening on http://\(emulator.runtimeAPIAddress) (timeout \(configuration.timeoutSeconds) s, "
+                + "\(configuration.maxConcurrency) invocation\(configuration.maxConcurrency == 1 ? "" : "s") at once)"
         )
         if let arguments {
             print("Runtime: \(arguments.joined(separator: " ")) with _HANDLER=\(handler)")

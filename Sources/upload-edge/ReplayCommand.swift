@@ -14,7 +14,9 @@ struct ReplayCommand: AsyncParsableCommand {
             the expression matches whole, and an object matches a string holding that JSON (an API response body). \
             The runtime gets the environment and the emulator the documents of the configuration directory \
             (_replay beside the events, or --config). The exit status is 1 when any event failed unexpectedly or \
-            differed from its expected file.
+            differed from its expected file. With --concurrency N the events go up to N at a time to one runtime \
+            serving them as Lambda Managed Instances do (AWS_LAMBDA_MAX_CONCURRENCY=N, JSON logs); the report \
+            keeps the order of the files, and each event's logs are the lines carrying its request id.
             """
     )
 
@@ -47,9 +49,18 @@ struct ReplayCommand: AsyncParsableCommand {
     @Flag(help: "Replay without any configuration directory.")
     var noConfig = false
 
+    @Option(help: "Events in flight at once, 1 to 1024: above 1, the runtime runs as under Lambda Managed Instances.")
+    var concurrency: Int = 1
+
     func validate() throws {
         if timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
         if noConfig, config != nil { throw ValidationError("--config and --no-config contradict each other") }
+        guard (1...EmulatorConfiguration.concurrencyLimit).contains(concurrency) else {
+            throw ValidationError(
+                "--concurrency is \(concurrency); it must be a whole number from 1 to "
+                    + "\(EmulatorConfiguration.concurrencyLimit)"
+            )
+        }
     }
 
     func run() async throws {
@@ -58,7 +69,11 @@ struct ReplayCommand: AsyncParsableCommand {
             throw ValidationError("no event files (*.json) under \(paths.joined(separator: ", "))")
         }
         let bootstrapPath = try SiblingExecutable.resolve(bootstrap, name: "bootstrap", product: "bootstrap")
-        var options = EventReplay.Options(bootstrapPath: bootstrapPath, timeoutSeconds: timeout)
+        var options = EventReplay.Options(
+            bootstrapPath: bootstrapPath,
+            timeoutSeconds: timeout,
+            concurrency: concurrency
+        )
         if !noConfig, let directory = config ?? ReplayConfiguration.defaultDirectory(for: paths) {
             options = options.adding(try ReplayConfiguration.load(directory))
             if !json { Swift.print("Configuration: \(directory)") }
@@ -67,8 +82,19 @@ struct ReplayCommand: AsyncParsableCommand {
         var printer = ReplayPrinter(json: json)
         printer.begin(count: files.count)
         do {
-            for file in files {
-                printer.print(try await replay.replay(file: file, handler: handler))
+            if concurrency > 1 {
+                if !json { Swift.print("Sending up to \(concurrency) events at a time.\n") }
+                let (outcomes, otherLogs) = try await replay.replayConcurrently(files: files, handler: handler)
+                for outcome in outcomes { printer.print(outcome) }
+                let rest = otherLogs.trimmingCharacters(in: .whitespacesAndNewlines)
+                if !rest.isEmpty, !json {
+                    Swift.print("Runtime output not tied to one event:")
+                    Swift.print(ReplayPrinter.indented(rest, prefix: "    | ") + "\n")
+                }
+            } else {
+                for file in files {
+                    printer.print(try await replay.replay(file: file, handler: handler))
+                }
             }
         } catch {
             await replay.shutdown()
@@ -106,8 +132,27 @@ struct ReplayPrinter {
             "==> \(outcome.event)  handler=\(outcome.handler)  status=\(result.status.rawValue)  "
                 + "\(Self.milliseconds(result.durationMilliseconds))"
         )
+        if result.streamed {
+            let firstByte = result.firstByteNanoseconds.map {
+                ", first byte after " + Self.milliseconds(Double($0) / 1e6)
+            }
+            if result.status == .error {
+                Swift.print(
+                    "    streamed \(result.body.count) bytes\(firstByte ?? ""), then FAILED mid-stream (error trailers):"
+                )
+            } else {
+                Swift.print("    streamed \(result.body.count) bytes\(firstByte ?? "")")
+            }
+        }
         if let error = result.error {
             Swift.print("    \(error.errorType): \(error.errorMessage)")
+        }
+        if result.streamed, result.status == .error, !result.body.isEmpty {
+            Swift.print("    what was streamed before the error:")
+            Swift.print(Self.indented(Self.shortened(String(decoding: result.body, as: UTF8.self))))
+        }
+        if result.echoedInvocationID == false {
+            Swift.print("    note: the runtime did not echo \(RuntimeAPI.Header.invocationID) on its answer")
         }
         if result.status == .ok {
             let text = JSONText.pretty(result.body) ?? String(decoding: result.body, as: UTF8.self)
@@ -171,6 +216,8 @@ struct ReplayPrinter {
             "\"status\":\(JSONString.quoted(result.status.rawValue))",
             "\"durationMs\":\(String(format: "%.3f", result.durationMilliseconds))",
         ]
+        if result.streamed { fields.append("\"streamed\":true") }
+        if let echoed = result.echoedInvocationID { fields.append("\"echoedInvocationId\":\(echoed)") }
         let response = JSONText.compact(result.body) ?? JSONString.quoted(String(decoding: result.body, as: UTF8.self))
         fields.append("\"response\":\(response)")
         if let error = result.error {

@@ -10,9 +10,16 @@ func runLoop(
     api: ScriptedRuntimeAPI?,
     maxInvocations: Int? = nil,
     function: FunctionConfiguration = .init(),
+    concurrency: Int = 1,
     log: RecordingLogHandler.Store = .init()
 ) async -> RuntimeExit {
-    let settings = RuntimeLoop.Settings(runtimeAPI: api?.endpoint, handlerName: handler, function: function)
+    let settings = RuntimeLoop.Settings(
+        runtimeAPI: api?.endpoint,
+        handlerName: handler,
+        function: function,
+        maxConcurrency: concurrency,
+        gracefulShutdown: false
+    )
     let logger = RecordingLogHandler.logger(log)
     return await withCheckedContinuation { continuation in
         Thread {

@@ -9,12 +9,14 @@ import TestSupport
 func withEmulator<Result>(
     command: RuntimeCommand?,
     timeoutSeconds: Int = 30,
+    concurrency: Int = 1,
     _ body: (RuntimeAPIEmulator) async throws -> Result
 ) async throws -> Result {
     let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     var configuration = EmulatorConfiguration()
     configuration.port = 0
     configuration.timeoutSeconds = timeoutSeconds
+    configuration.maxConcurrency = concurrency
     let emulator = RuntimeAPIEmulator(configuration: configuration, command: command, eventLoop: group.next())
     try await emulator.start()
     do {

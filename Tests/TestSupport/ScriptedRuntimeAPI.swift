@@ -7,8 +7,13 @@ import Glibc
 
 /// A stand-in Runtime API for tests: it records the exact bytes of every request and answers from a script.
 ///
-/// It listens on 127.0.0.1 on a port of its own, serves connections one after another on its own thread, and
-/// answers request `n` with `script[n]`; past the end of the script it answers 500, which stops a runtime.
+/// It listens on 127.0.0.1 on a port of its own. With a script, it serves connections one after another on its own
+/// thread, and answers request `n` with `script[n]`; past the end of the script it answers 500, which stops a
+/// runtime. With `invocations`, it is a strict concurrent Runtime API: every connection has its own thread, each
+/// `/next` takes the next invocation (or waits while answers are outstanding, then answers 500), every answer gets
+/// 202, and it counts how many invocations were handed out and not yet answered at the same time.
+///
+/// Bodies are read as sent: `Content-Length`, or chunked, with each chunk and every trailer recorded.
 public final class ScriptedRuntimeAPI: Sendable {
     /// One recorded request.
     public struct Request: Sendable {
@@ -21,6 +26,15 @@ public final class ScriptedRuntimeAPI: Sendable {
         public var body: [UInt8]
         /// The connection it came on, counting from 1.
         public var connection: Int
+        /// For a chunked body: each chunk's bytes, in order (the closing zero-length chunk not included).
+        public var chunks: [[UInt8]] = []
+        /// For a chunked body: the trailer fields after the last chunk.
+        public var trailers: [(name: String, value: String)] = []
+
+        /// The first trailer with this name, any case.
+        public func trailer(_ name: String) -> String? {
+            trailers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
 
         /// The head as text, for assertions on exact lines.
         public var head: String {
@@ -83,15 +97,29 @@ public final class ScriptedRuntimeAPI: Sendable {
         var requests: [Request] = []
         var connections = 0
         var stopped = false
+        var queue: [Reply] = []
+        /// Request ids handed out by `/next` and not answered yet.
+        var outstanding = Set<String>()
+        var mostOutstanding = 0
     }
 
     private let listener: Int32
     public let port: Int
     private let script: [Reply]
+    private let routed: Bool
     private let state = Mutex(State())
 
+    /// A strict concurrent Runtime API that hands out `invocations` (see the type's summary).
+    public convenience init(invocations: [Reply]) throws {
+        try self.init(script: invocations, routed: true)
+    }
+
     /// Starts listening and serving.
-    public init(script: [Reply]) throws {
+    public convenience init(script: [Reply]) throws {
+        try self.init(script: script, routed: false)
+    }
+
+    private init(script: [Reply], routed: Bool) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket() failed") }
         var one: Int32 = 1
@@ -117,6 +145,8 @@ public final class ScriptedRuntimeAPI: Sendable {
         self.listener = fd
         self.port = Int(UInt16(bigEndian: actual.sin_port))
         self.script = script
+        self.routed = routed
+        if routed { state.withLock { $0.queue = script } }
         let thread = Thread { [self] in self.serve() }
         thread.start()
     }
@@ -133,6 +163,9 @@ public final class ScriptedRuntimeAPI: Sendable {
 
     /// How many connections were accepted.
     public var connections: Int { state.withLock { $0.connections } }
+
+    /// With `invocations`: the most invocations handed out and not yet answered at one time.
+    public var mostInvocationsInFlight: Int { state.withLock { $0.mostOutstanding } }
 
     /// Stops accepting.
     public func stop() {
@@ -154,9 +187,45 @@ public final class ScriptedRuntimeAPI: Sendable {
                 state.connections += 1
                 return state.connections
             }
-            handle(client, connection: number)
-            close(client)
+            if routed {
+                let thread = Thread { [self] in
+                    self.handle(client, connection: number)
+                    close(client)
+                }
+                thread.start()
+            } else {
+                handle(client, connection: number)
+                close(client)
+            }
         }
+    }
+
+    /// A strict Runtime API's answer to `request`: `/next` waits for an invocation, answers 202.
+    private func routedReply(to request: Request) -> Reply {
+        let exhausted = Reply(status: 500, reason: "Internal Server Error", body: Array("no more invocations".utf8))
+        if request.path.hasSuffix("/invocation/next") {
+            while true {
+                let taken = state.withLock { state -> Reply?? in
+                    if state.stopped { return .some(nil) }
+                    if !state.queue.isEmpty {
+                        let reply = state.queue.removeFirst()
+                        let id = reply.headers.first { $0.0 == "Lambda-Runtime-Aws-Request-Id" }?.1 ?? ""
+                        state.outstanding.insert(id)
+                        state.mostOutstanding = max(state.mostOutstanding, state.outstanding.count)
+                        return .some(reply)
+                    }
+                    return state.outstanding.isEmpty ? .some(nil) : nil
+                }
+                if let taken { return taken ?? exhausted }
+                usleep(1_000)
+            }
+        }
+        let parts = request.path.split(separator: "/")
+        if parts.count >= 5, parts[parts.count - 3] == "invocation" {
+            let id = String(parts[parts.count - 2])
+            _ = state.withLock { $0.outstanding.remove(id) }
+        }
+        return .accepted
     }
 
     private func handle(_ client: Int32, connection: Int) {
@@ -182,31 +251,89 @@ public final class ScriptedRuntimeAPI: Sendable {
                     String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
                 )
             }
-            let length =
-                headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
-            while buffer.count < headEnd! + length {
-                let count = recv(client, &chunk, chunk.count, 0)
-                if count <= 0 { return }
-                buffer.append(contentsOf: chunk[0..<count])
+            func fill(_ count: Int) -> Bool {
+                while buffer.count < count {
+                    let received = recv(client, &chunk, chunk.count, 0)
+                    if received <= 0 { return false }
+                    buffer.append(contentsOf: chunk[0..<received])
+                }
+                return true
             }
-            let raw = Array(buffer[0..<(headEnd! + length)])
-            buffer.removeFirst(headEnd! + length)
-            let request = Request(
+            /// The next CRLF-ended line at `offset`, and the offset after it.
+            func line(at offset: Int) -> (String, Int)? {
+                while true {
+                    if let end = Self.find([13, 10], in: Array(buffer[offset...])) {
+                        return (String(decoding: buffer[offset..<(offset + end)], as: UTF8.self), offset + end + 2)
+                    }
+                    let received = recv(client, &chunk, chunk.count, 0)
+                    if received <= 0 { return nil }
+                    buffer.append(contentsOf: chunk[0..<received])
+                }
+            }
+            var body: [UInt8] = []
+            var chunks: [[UInt8]] = []
+            var trailers: [(name: String, value: String)] = []
+            var end = headEnd!
+            let chunked = headers.contains {
+                $0.name.lowercased() == "transfer-encoding" && $0.value.lowercased().contains("chunked")
+            }
+            if chunked {
+                while true {
+                    guard let (sizeLine, afterSize) = line(at: end),
+                        let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16)
+                    else { return }
+                    end = afterSize
+                    if size == 0 {
+                        while true {
+                            guard let (field, afterField) = line(at: end) else { return }
+                            end = afterField
+                            if field.isEmpty { break }
+                            if let colon = field.firstIndex(of: ":") {
+                                trailers.append(
+                                    (
+                                        String(field[..<colon]),
+                                        String(field[field.index(after: colon)...])
+                                            .trimmingCharacters(in: .whitespaces)
+                                    )
+                                )
+                            }
+                        }
+                        break
+                    }
+                    guard fill(end + size + 2) else { return }
+                    chunks.append(Array(buffer[end..<(end + size)]))
+                    body += chunks.last!
+                    end += size + 2
+                }
+            } else {
+                let length =
+                    headers.first { $0.name.lowercased() == "content-length" }.flatMap { Int($0.value) } ?? 0
+                guard fill(end + length) else { return }
+                body = Array(buffer[end..<(end + length)])
+                end += length
+            }
+            let raw = Array(buffer[0..<end])
+            buffer.removeFirst(end)
+            var request = Request(
                 raw: raw,
                 method: requestLine.count > 0 ? String(requestLine[0]) : "",
                 path: requestLine.count > 1 ? String(requestLine[1]) : "",
                 headers: headers,
-                body: Array(raw[headEnd!...]),
+                body: body,
                 connection: connection
             )
+            request.chunks = chunks
+            request.trailers = trailers
             let index = state.withLock { state -> Int in
                 state.requests.append(request)
                 return state.requests.count - 1
             }
             let reply =
-                index < script.count
-                ? script[index]
-                : Reply(status: 500, reason: "Internal Server Error", body: Array("script exhausted".utf8))
+                routed
+                ? routedReply(to: request)
+                : index < script.count
+                    ? script[index]
+                    : Reply(status: 500, reason: "Internal Server Error", body: Array("script exhausted".utf8))
             if reply.status == 0 { return }
             var response = "HTTP/1.1 \(reply.status) \(reply.reason)\r\n"
             for (name, value) in reply.headers { response += "\(name): \(value)\r\n" }

@@ -1,0 +1,141 @@
+import Foundation
+import LambdaRuntime
+import Synchronization
+import TestSupport
+import Testing
+
+/// Invocations in flight at once, across the threads of `N` workers: until `wanted` are inside, each waits.
+final class Gathering: Sendable {
+    let wanted: Int
+    private let state = Mutex((inside: 0, reached: false))
+
+    init(wanted: Int) {
+        self.wanted = wanted
+    }
+
+    /// Enters, waits (at most 5 s) until `wanted` are inside, and says whether they were.
+    func gather() -> Bool {
+        state.withLock { state in
+            state.inside += 1
+            if state.inside >= wanted { state.reached = true }
+        }
+        defer { state.withLock { $0.inside -= 1 } }
+        for _ in 0..<5_000 {
+            if state.withLock({ $0.reached }) { return true }
+            usleep(1_000)
+        }
+        return false
+    }
+
+    /// `gather()` for async code: it waits without holding a thread of Swift's concurrency pool.
+    func gatherAsync() async throws -> Bool {
+        state.withLock { state in
+            state.inside += 1
+            if state.inside >= wanted { state.reached = true }
+        }
+        defer { state.withLock { $0.inside -= 1 } }
+        for _ in 0..<5_000 {
+            if state.withLock({ $0.reached }) { return true }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        return false
+    }
+}
+
+/// The runtime against a strict Runtime API that serves connections concurrently and reads bodies as they are sent
+/// (chunks and trailers too): Managed Instances workers, invocation ids, and streamed responses on the wire.
+@Suite("Runtime against a strict concurrent Runtime API")
+struct ManagedInstancesTests {
+    static func invocations(_ count: Int, event: String) -> [ScriptedRuntimeAPI.Reply] {
+        (1...count).map {
+            .invocation(id: "r\($0)", event: event, extraHeaders: [("Lambda-Runtime-Invocation-Id", "inv-\($0)")])
+        }
+    }
+
+    @Test func fourWorkersHoldFourInvocationsAtOnceEachWithItsOwnConnectionAndHandler() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(8, event: "x"))
+        let gathering = Gathering(wanted: 4)
+        let built = Atomic<Int>(0)
+        let registry = HandlerRegistry.only("gather") {
+            built.add(1, ordering: .relaxed)
+            return ClosureHandler { _, _ in Array((gathering.gather() ? "gathered" : "alone").utf8) }
+        }
+        let exit = await runLoop(registry, handler: "gather", api: api, maxInvocations: 8, concurrency: 4)
+        #expect(exit == .finished)
+        #expect(api.mostInvocationsInFlight == 4)
+        #expect(built.load(ordering: .relaxed) == 4)
+        #expect(api.connections == 4)
+        let answers = api.requests.filter { $0.path.hasSuffix("/response") }
+        #expect(answers.count == 8)
+        // The first four answers can only come once four were held; the last four may come one by one.
+        #expect(answers.prefix(4).allSatisfy { $0.body == Array("gathered".utf8) })
+        for answer in answers {
+            let id = answer.path.split(separator: "/")[3]
+            #expect(answer.header("Lambda-Runtime-Invocation-Id") == "inv-\(id.dropFirst())")
+        }
+    }
+
+    @Test func asyncHandlersRunConcurrentlyUpToTheLimit() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(4, event: "x"))
+        let gathering = Gathering(wanted: 4)
+        var registry = HandlerRegistry()
+        registry.register("async-gather") {
+            AsyncClosureHandler { _, _ in
+                Array((try await gathering.gatherAsync() ? "gathered" : "alone").utf8)
+            }
+        }
+        let exit = await runLoop(registry, handler: "async-gather", api: api, maxInvocations: 4, concurrency: 4)
+        #expect(exit == .finished)
+        #expect(api.mostInvocationsInFlight == 4)
+        #expect(api.requests.filter { $0.path.hasSuffix("/response") }.allSatisfy { $0.body == Array("gathered".utf8) })
+    }
+
+    @Test func streamsEachWriteAsOneChunkWithTheHeadersLambdaReads() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
+        var registry = HandlerRegistry()
+        registry.register("three") {
+            StreamingClosureHandler { _, _, stream in
+                try stream.setContentType("text/plain")
+                for chunk in ["one,", "two,", "three"] { try stream.write(chunk) }
+            }
+        }
+        #expect(await runLoop(registry, handler: "three", api: api, maxInvocations: 1) == .finished)
+        let post = try #require(api.requests.first { $0.path.hasSuffix("/response") })
+        #expect(post.path == "/2018-06-01/runtime/invocation/r1/response")
+        #expect(post.header("Lambda-Runtime-Function-Response-Mode") == "streaming")
+        #expect(post.header("Transfer-Encoding") == "chunked")
+        #expect(post.header("Content-Length") == nil)
+        #expect(post.header("Content-Type") == "text/plain")
+        #expect(post.header("Lambda-Runtime-Invocation-Id") == "inv-1")
+        #expect(
+            post.header("Trailer")?.replacingOccurrences(of: " ", with: "")
+                == "Lambda-Runtime-Function-Error-Type,Lambda-Runtime-Function-Error-Body"
+        )
+        #expect(post.chunks.map { String(decoding: $0, as: UTF8.self) } == ["one,", "two,", "three"])
+        #expect(post.trailers.isEmpty)
+        #expect(post.raw.suffix(5) == Array("0\r\n\r\n".utf8))
+    }
+
+    @Test func anErrorMidStreamEndsTheBodyWithTheErrorInTrailers() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
+        var registry = HandlerRegistry()
+        registry.register("fails") {
+            StreamingClosureHandler { _, _, stream in
+                try stream.write("partial ")
+                try stream.write("answer")
+                throw TestError(description: "the source went away")
+            }
+        }
+        #expect(await runLoop(registry, handler: "fails", api: api, maxInvocations: 1) == .finished)
+        let post = try #require(api.requests.first { $0.path.hasSuffix("/response") })
+        #expect(post.chunks.map { String(decoding: $0, as: UTF8.self) } == ["partial ", "answer"])
+        #expect(post.trailer("Lambda-Runtime-Function-Error-Type") == "TestError")
+        let encoded = try #require(post.trailer("Lambda-Runtime-Function-Error-Body"))
+        let body = try #require(Data(base64Encoded: encoded))
+        let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        #expect(object["errorType"] as? String == "TestError")
+        #expect(object["errorMessage"] as? String == "the source went away")
+        // Nothing went to /error: the caller already has the first bytes.
+        #expect(!api.requests.contains { $0.path.hasSuffix("/error") })
+    }
+}
