@@ -9,4 +9,13 @@ extension HandlerRegistry {
         let adapted: @Sendable () throws -> any LambdaHandler = { CodableHandlerAdapter(try factory()) }
         register(name, adapted)
     }
+
+    /// Registers an async typed handler under `name`; its events are decoded from JSON and its results encoded to
+    /// JSON, and it runs on Swift's concurrency runtime.
+    public mutating func register<Handler: AsyncLambdaCodableHandler>(
+        _ name: String,
+        _ factory: @escaping @Sendable () throws -> Handler
+    ) {
+        register(name) { AsyncCodableHandlerAdapter(try factory()) }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaCodable
 import LambdaRuntime
 import Synchronization
 import TestSupport
@@ -88,6 +89,31 @@ struct ManagedInstancesTests {
         #expect(exit == .finished)
         #expect(api.mostInvocationsInFlight == 4)
         #expect(api.requests.filter { $0.path.hasSuffix("/response") }.allSatisfy { $0.body == Array("gathered".utf8) })
+    }
+
+    struct Order: Decodable, Sendable { var item: String }
+    struct Receipt: Encodable, Sendable {
+        var item: String
+        var worker: Bool
+    }
+
+    @Test func asyncCodableHandlersDecodeAwaitAndEncodeAndNameABadEvent() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: [
+            .invocation(id: "ok", event: #"{"item":"tea"}"#), .invocation(id: "bad", event: #"{"thing":1}"#),
+        ])
+        var registry = HandlerRegistry()
+        registry.register("order") {
+            AsyncCodableClosureHandler { (order: Order, _) in
+                try await Task.sleep(for: .milliseconds(1))
+                return Receipt(item: order.item, worker: Thread.isMainThread == false)
+            }
+        }
+        #expect(await runLoop(registry, handler: "order", api: api, maxInvocations: 2) == .finished)
+        let answer = try #require(api.requests.first { $0.path.hasSuffix("/ok/response") })
+        #expect(String(decoding: answer.body, as: UTF8.self) == #"{"item":"tea","worker":true}"#)
+        let error = try #require(api.requests.first { $0.path.hasSuffix("/bad/error") })
+        #expect(error.header("Lambda-Runtime-Function-Error-Type") == "Runtime.EventDecodingError")
+        #expect(String(decoding: error.body, as: UTF8.self).contains("item"))
     }
 
     @Test func streamsEachWriteAsOneChunkWithTheHeadersLambdaReads() async throws {
