@@ -30,9 +30,22 @@ public final class CognitoJWTVerifier: Sendable {
     public let jwks: JWKSCache
     private static let blockingQueue = DispatchQueue(label: "CognitoAuth.verify", attributes: .concurrent)
 
-    public init(configuration: CognitoVerifierConfiguration, fetcher: any JWKSFetching = CurlJWKSFetcher()) {
+    /// - Parameters:
+    ///   - configuration: The pool, clients and rules.
+    ///   - fetcher: How to fetch the JWKS. `nil` (the default): over HTTPS, through the process's shared cache for
+    ///     the pool (`JWKSCache.shared(url:)`), so every worker's verifier shares one set of keys and one fetch.
+    ///     Another fetcher gets a cache of its own.
+    public init(configuration: CognitoVerifierConfiguration, fetcher: (any JWKSFetching)? = nil) {
         self.configuration = configuration
-        self.jwks = JWKSCache(url: configuration.jwksURL, fetcher: fetcher)
+        self.jwks =
+            fetcher.map { JWKSCache(url: configuration.jwksURL, fetcher: $0) }
+            ?? JWKSCache.shared(url: configuration.jwksURL)
+    }
+
+    /// A verifier that uses `jwks` for its keys.
+    public init(configuration: CognitoVerifierConfiguration, jwks: JWKSCache) {
+        self.configuration = configuration
+        self.jwks = jwks
     }
 
     /// Verifies `token` now.

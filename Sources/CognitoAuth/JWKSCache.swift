@@ -70,6 +70,23 @@ public final class JWKSCache: Sendable {
     private let monitor = ConditionLock()
     private let state = Mutex(State())
 
+    /// The caches `shared(url:)` hands out, by URL: one per user pool for the whole process.
+    private static let registry = Mutex<[String: JWKSCache]>([:])
+    /// The most URLs `registry` holds; past it, it starts again (a process verifies for one or two pools).
+    static let registryLimit = 16
+
+    /// The process's one cache for `url`, fetching over HTTPS: every verifier of one user pool (every worker's,
+    /// under Lambda Managed Instances) shares its keys and its fetches.
+    public static func shared(url: String) -> JWKSCache {
+        registry.withLock { caches in
+            if let cache = caches[url] { return cache }
+            if caches.count >= registryLimit { caches.removeAll() }
+            let cache = JWKSCache(url: url)
+            caches[url] = cache
+            return cache
+        }
+    }
+
     /// - Parameters:
     ///   - url: The JWKS URL.
     ///   - fetcher: How to fetch it; HTTPS through libcurl by default.

@@ -38,7 +38,7 @@ public struct SigV4Signer: Sendable {
         self.region = region
         self.service = service
         self.uriRule = uriRule
-        self.keys = SigningKeyCache(credentials: credentials, region: region, service: service)
+        self.keys = SigningKeyCache.shared(credentials: credentials, region: region, service: service)
     }
 
     /// `<date>/<region>/<service>/aws4_request`.
@@ -417,6 +417,26 @@ final class SigningKeyCache: Sendable {
         self.secret = Array("AWS4\(credentials.secretAccessKey)".utf8)
         self.region = region
         self.service = service
+    }
+
+    /// The caches `shared` hands out, by access key, region and service.
+    private static let registry = Mutex<[String: SigningKeyCache]>([:])
+    /// The most caches `registry` holds; past it, it starts again. Lambda's credentials rotate every few hours,
+    /// each set with a new access key id, so a long-lived process would otherwise keep every old one.
+    static let registryLimit = 16
+
+    /// The process's one cache for these credentials, region and service: every signer of them (every worker's,
+    /// under Lambda Managed Instances) derives each day's key once.
+    static func shared(credentials: AWSCredentials, region: String, service: String) -> SigningKeyCache {
+        let name = "\(credentials.accessKeyID)\n\(region)\n\(service)"
+        let secret = Array("AWS4\(credentials.secretAccessKey)".utf8)
+        return registry.withLock { caches in
+            if let cache = caches[name], cache.secret == secret { return cache }
+            if caches.count >= registryLimit { caches.removeAll() }
+            let cache = SigningKeyCache(credentials: credentials, region: region, service: service)
+            caches[name] = cache
+            return cache
+        }
     }
 
     /// The key for `time`'s day: derived on the first call of each day (four HMACs), cached after.

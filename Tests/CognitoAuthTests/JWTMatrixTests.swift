@@ -443,6 +443,21 @@ struct JWTMatrixTests {
         }
     }
 
+    @Test func verifiersOfOnePoolShareTheProcesssCacheUnlessGivenAFetcher() throws {
+        let first = CognitoJWTVerifier(configuration: Self.configuration())
+        let second = CognitoJWTVerifier(configuration: Self.configuration())
+        #expect(first.jwks === second.jwks)
+        #expect(first.jwks === JWKSCache.shared(url: Self.configuration().jwksURL))
+        let otherPool = CognitoVerifierConfiguration(
+            issuer: TestJWT.issuer,
+            jwksURL: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_other/.well-known/jwks.json",
+            clientIDs: [TestJWT.clientID]
+        )
+        #expect(CognitoJWTVerifier(configuration: otherPool).jwks !== first.jwks)
+        let own = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: try MemoryJWKS(Self.standardJWKS()))
+        #expect(own.jwks !== first.jwks)
+    }
+
     @Test func mergesConcurrentFetches() async throws {
         let jwks = try MemoryJWKS(Self.standardJWKS(), delayMicroseconds: 200_000)
         let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)
