@@ -37,6 +37,11 @@ static inline CURLcode ue_curl_setopt_trailer_callback(CURL *handle, ue_curl_tra
     return curl_easy_setopt(handle, CURLOPT_TRAILERFUNCTION, value);
 }
 
+/// Shares the connection pool between the easy handles that use `share` (one thread at a time: no lock callbacks).
+static inline CURLSHcode ue_curl_share_connections(CURLSH *share) {
+    return curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+}
+
 static inline CURLcode ue_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

@@ -5,6 +5,8 @@ import CCurl
 /// This is the only code in the runtime that touches C pointers. It is not thread-safe: the runtime loop owns it.
 package final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
+    /// The connection pool `handle` shares with the one-off handles of streamed POSTs.
+    private let share: UnsafeMutableRawPointer?
     private let exchange: Exchange
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
@@ -21,6 +23,10 @@ package final class CurlEasy {
             throw LambdaRuntimeError(.transport, "libcurl could not create an easy handle (out of memory?)")
         }
         self.handle = handle
+        self.share = curl_share_init()
+        if let share, ue_curl_share_connections(share) == CURLSHE_OK {
+            ue_curl_setopt_pointer(handle, CURLOPT_SHARE, share)
+        }
         self.exchange = Exchange(capturedHeaders: capturedHeaders)
         self.errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
@@ -43,6 +49,7 @@ package final class CurlEasy {
 
     deinit {
         curl_easy_cleanup(handle)
+        if let share { curl_share_cleanup(share) }
         errorBuffer.deallocate()
     }
 
@@ -60,6 +67,9 @@ package final class CurlEasy {
     package func get(_ url: String, headers: HeaderList?) throws(LambdaRuntimeError) -> Int {
         ue_curl_setopt_long(handle, CURLOPT_HTTPGET, 1)
         ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers?.list)
+        // libcurl reads the list during `perform` without copying it: it must outlive the call, not just its last
+        // use here (Swift may free an object right after its last use).
+        defer { withExtendedLifetime(headers) {} }
         exchange.capturesReply = false
         return try perform(url)
     }
@@ -68,6 +78,7 @@ package final class CurlEasy {
     package func post(_ url: String, body: [UInt8], headers: HeaderList?) throws(LambdaRuntimeError) -> Int {
         ue_curl_setopt_long(handle, CURLOPT_POST, 1)
         ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers?.list)
+        defer { withExtendedLifetime(headers) {} }
         ue_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
         exchange.capturesReply = true
         // A non-null pointer is required even for an empty body, or curl would fall back to a read callback.
@@ -87,13 +98,25 @@ package final class CurlEasy {
 
     /// POSTs a body that `channel` hands over chunk by chunk, with `Transfer-Encoding: chunked` (which `headers`
     /// must carry), and the channel's trailer lines after the last chunk.
+    ///
+    /// It runs on a copy of the handle (`curl_easy_duphandle`) that shares the connection pool, and is thrown away
+    /// afterwards: libcurl 7.88 (Debian 12, and the build in the zip) does not reset its trailer state between
+    /// requests, and the next chunked upload on the same handle writes its chunk header before the upload buffer
+    /// (found by AddressSanitizer on the second streamed response of a process).
     package func postStreaming(
         _ url: String,
         channel: StreamChannel,
         headers: HeaderList
     ) throws(LambdaRuntimeError) -> Int {
+        guard let handle = curl_easy_duphandle(self.handle) else {
+            throw LambdaRuntimeError(.transport, "libcurl could not copy its handle for a streamed response")
+        }
+        defer { curl_easy_cleanup(handle) }
+        if let share { ue_curl_setopt_pointer(handle, CURLOPT_SHARE, share) }
         ue_curl_setopt_long(handle, CURLOPT_POST, 1)
         ue_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headers.list)
+        // The caller's list is often a temporary: keep it alive until libcurl is done with it.
+        defer { withExtendedLifetime(headers) {} }
         ue_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
         ue_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, -1)
         let context = Unmanaged.passUnretained(channel).toOpaque()
@@ -101,19 +124,17 @@ package final class CurlEasy {
         ue_curl_setopt_pointer(handle, CURLOPT_READDATA, context)
         ue_curl_setopt_trailer_callback(handle, curlTrailerCallback)
         ue_curl_setopt_pointer(handle, CURLOPT_TRAILERDATA, context)
-        // The callbacks point at `channel`, which lives only for this call: unhook them whatever happens.
-        defer {
-            ue_curl_setopt_callback(handle, CURLOPT_READFUNCTION, nil)
-            ue_curl_setopt_pointer(handle, CURLOPT_READDATA, nil)
-            ue_curl_setopt_trailer_callback(handle, nil)
-            ue_curl_setopt_pointer(handle, CURLOPT_TRAILERDATA, nil)
-        }
         exchange.capturesReply = true
-        // The caller holds `channel` for the whole call, so the unretained pointer stays valid.
-        return try perform(url)
+        // The caller holds `channel` for the whole call, so the unretained pointer stays valid; the handle that
+        // points at it is cleaned up before this returns.
+        return try perform(url, on: handle)
     }
 
     private func perform(_ url: String) throws(LambdaRuntimeError) -> Int {
+        try perform(url, on: handle)
+    }
+
+    private func perform(_ url: String, on handle: UnsafeMutableRawPointer) throws(LambdaRuntimeError) -> Int {
         exchange.reset()
         errorBuffer[0] = 0
         ue_curl_setopt_string(handle, CURLOPT_URL, url)

@@ -142,6 +142,23 @@ struct ManagedInstancesTests {
         #expect(post.raw.suffix(5) == Array("0\r\n\r\n".utf8))
     }
 
+    /// libcurl 7.88 kept its trailer state on a reused handle, and the second chunked upload wrote before its
+    /// buffer: streamed responses run on a copy of the handle that shares the connection.
+    @Test func streamsResponseAfterResponseOverOneKeptConnection() async throws {
+        let event = String(repeating: "0123456789abcdef", count: 10_000)
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(5, event: event))
+        var registry = HandlerRegistry()
+        registry.register("stream-echo") { StreamEchoHandler() }
+        #expect(await runLoop(registry, handler: "stream-echo", api: api, maxInvocations: 5) == .finished)
+        let posts = api.requests.filter { $0.path.hasSuffix("/response") }
+        #expect(posts.count == 5)
+        for post in posts {
+            #expect(post.body == Array(event.utf8))
+            #expect(post.header("Transfer-Encoding") == "chunked")
+        }
+        #expect(api.connections == 1)
+    }
+
     @Test func anErrorMidStreamEndsTheBodyWithTheErrorInTrailers() async throws {
         let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
         var registry = HandlerRegistry()
