@@ -46,19 +46,25 @@ public enum UploadKey {
     }
 
     /// The filename segment for a client's hint:
-    /// 1. only the part after the last `/` or `\` (a path is never kept);
+    /// 1. only the part after the last `/` or `\` (a path is never kept), found scalar by scalar: a slash that a
+    ///    combining mark or joiner makes part of a larger character is still a slash;
     /// 2. Unicode NFC, so one name has one key;
     /// 3. control, format (including every bidi override and isolate), separator and unassigned characters
     ///    removed; characters that break URLs, shells or Windows (`"*:<>?|^{}[]%#~` and backtick) become `_`;
     /// 4. runs of whitespace become one space, and spaces are trimmed;
     /// 5. `.` and `..` (and names of dots only) refused;
-    /// 6. at most `maxFilenameBytes` UTF-8 bytes, cut on a character boundary, the extension kept.
+    /// 6. at most `maxFilenameBytes` UTF-8 bytes, cut on a character boundary (inside a character only when one
+    ///    character alone is longer), the extension kept, and steps 4 and 5 checked again on what is left.
+    ///
+    /// The result never contains `/` or `\`: coverage-guided fuzzing (`make fuzz`, target `fuzz-filename`) holds it
+    /// to that, and to every other rule here.
     public static func sanitiseFilename(_ hint: String) throws(FilenameProblem) -> String {
-        var name = Substring(hint)
-        if let separator = name.lastIndex(where: { $0 == "/" || $0 == "\\" }) {
-            name = name[name.index(after: separator)...]
+        let scalars = hint.unicodeScalars
+        var name = String(scalars)
+        if let separator = scalars.lastIndex(where: { $0 == "/" || $0 == "\\" }) {
+            name = String(scalars[scalars.index(after: separator)...])
         }
-        let normalised = String(decoding: String(name)._nfcCodeUnits, as: UTF8.self)
+        let normalised = String(decoding: name._nfcCodeUnits, as: UTF8.self)
 
         var cleaned = String.UnicodeScalarView()
         var pendingSpace = false
@@ -81,7 +87,7 @@ public enum UploadKey {
                 cleaned.append(" ")
                 pendingSpace = false
             }
-            if "\"*:<>?|^{}[]%#~`".unicodeScalars.contains(scalar) {
+            if "\"*:<>?|^{}[]%#~`/\\".unicodeScalars.contains(scalar) {
                 cleaned.append("_")
             } else {
                 cleaned.append(scalar)
@@ -92,6 +98,8 @@ public enum UploadKey {
         guard !result.allSatisfy({ $0 == "." }) else { throw .dotSegment }
         if result.utf8.count > maxFilenameBytes {
             result = truncate(result, keepingExtensionTo: maxFilenameBytes)
+            guard !result.isEmpty else { throw .empty }
+            guard !result.allSatisfy({ $0 == "." }) else { throw .dotSegment }
         }
         return result
     }
@@ -109,12 +117,27 @@ public enum UploadKey {
         }
         var kept = ""
         var bytes = suffix.utf8.count
+        let room = limit - bytes
         for character in stem {
             let size = character.utf8.count
-            guard bytes + size <= limit else { break }
+            guard bytes + size <= limit else {
+                if size > room {
+                    // This character alone is longer than the room (a letter with hundreds of combining marks): it
+                    // could never fit whole, so cut it between scalars rather than lose it.
+                    var scalars = String.UnicodeScalarView()
+                    for scalar in character.unicodeScalars {
+                        guard bytes + UTF8.width(scalar) <= limit else { break }
+                        scalars.append(scalar)
+                        bytes += UTF8.width(scalar)
+                    }
+                    kept.unicodeScalars.append(contentsOf: scalars)
+                }
+                break
+            }
             kept.append(character)
             bytes += size
         }
+        while kept.last == " " { kept.removeLast() }
         return kept + suffix
     }
 

@@ -1,4 +1,5 @@
 import CognitoAuth
+import Foundation
 import S3Presigning
 import Testing
 import UploadHandlers
@@ -166,6 +167,51 @@ struct UploadKeyTests {
                 try UploadKey.sanitiseFilename(refused)
             }
         }
+    }
+
+    /// Inputs `make fuzz` found (fuzz-filename): a `/` joined to a combining mark or a joiner is one `Character`
+    /// that is not equal to `/`, so a Character-level search missed it, and removing the invisible part then left a
+    /// plain `/`: `../\u{200D}../\u{200D}etc/\u{200D}passwd` came out as `../../etc/passwd`.
+    @Test(arguments: [
+        "../\u{200D}../\u{200D}etc/\u{200D}passwd",
+        "a/\u{301}b.txt",
+        "a/\u{34F}b",
+        "x\u{600}/t",
+        "..\\\u{200D}..\\\u{200D}boot.ini",
+    ])
+    func neverKeepsAPathSeparatorHiddenInsideACharacter(hint: String) throws {
+        let result = try UploadKey.sanitiseFilename(hint)
+        #expect(!result.unicodeScalars.contains("/"))
+        #expect(!result.unicodeScalars.contains("\\"))
+        #expect(!result.hasPrefix(".."))
+    }
+
+    @Test func theFuzzersFirstCrashingInputsComeOutSafe() throws {
+        for encoded in [
+            "JYBXqcOu4nR4dMNlqdiAL3QgrnTDY+J4gK50QXJy",
+            "L6suLg4uLi4vqy4uLi4uLi7Nzc3Nzc3Nj7Dxek/Nzc1JSc3Fzc3NzY+w8QAAAAAAAM3NLs3Nzc0vzavNzY+w8XpPzc3NSUnNxc3Nzc2PsPEAAAAAAADNzc3Nzc3NNM3N",
+        ] {
+            let bytes = try #require(Data(base64Encoded: encoded))
+            let result = try UploadKey.sanitiseFilename(String(decoding: bytes, as: UTF8.self))
+            #expect(!result.unicodeScalars.contains("/"), "\(encoded)")
+        }
+    }
+
+    @Test func aCharacterLongerThanTheLimitIsCutInsideNotDropped() throws {
+        // One letter with 150 combining accents is 301 bytes: dropping it whole left "" (and ".." for the second).
+        let accents = String(repeating: "\u{301}", count: 150)
+        let cut = try UploadKey.sanitiseFilename("a" + accents)
+        // NFC composes the first accent: the cut keeps "á" and as many accents as fit.
+        #expect(cut.unicodeScalars.first == "\u{E1}")
+        #expect(cut.unicodeScalars.count > 90)
+        #expect(cut.utf8.count <= UploadKey.maxFilenameBytes)
+        let dots = try UploadKey.sanitiseFilename(".a" + accents + ".")
+        #expect(dots != "..")
+        #expect(Array(dots.unicodeScalars.prefix(2)) == [".", "\u{E1}"])
+        #expect(dots.hasSuffix("."))
+        // Truncation does not leave the space before the cut.
+        let spaced = try UploadKey.sanitiseFilename(String(repeating: "a", count: 199) + " " + "bbbb")
+        #expect(spaced.last != " ")
     }
 
     @Test func limitsTheLengthKeepingTheExtensionAndWholeCharacters() throws {
