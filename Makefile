@@ -8,6 +8,8 @@
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 #   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
 #   make lint-template  cfn-lint template.yaml (SAM transform applied)
+#   make fuzz    build the libFuzzer targets of Tests/Fuzz into .build-fuzz and fuzz each for FUZZ_SECONDS (60) s
+#                (Tests/Scripts/fuzz.sh; FUZZ_TARGETS="fuzz-jwt …" picks some)
 #   make build-<Function>  what `sam build` runs for each function of template.yaml (BuildMethod: makefile)
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,7 +23,13 @@ LAMBDA_SCRATCH := $(CURDIR)/.build-lambda
 BUILD_PACKAGES := libcurl4-openssl-dev zlib1g-dev pkg-config patchelf zip unzip
 TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver clamav
 
-.PHONY: run test serve bench lambda package lint-template deps test-deps format clean
+# What runs under ThreadSanitizer: every runtime test (Managed Instances workers, streaming, async handlers), the
+# emulator's concurrency tests, and the caches the workers share. The SIGTERM test is left to the normal run: under
+# TSan the runtime exits by its 450 ms watchdog instead of right after its hook, so its 500 ms bound does not hold.
+TSAN_TESTS := LambdaRuntimeTests\.|EmulatorManagedInstancesTests|SigningKeyCacheTests|mergesConcurrentFetches|verifiersOfOnePool
+TSAN_SKIP := sendsSIGTERMToARuntimeThatRegistered
+
+.PHONY: run test serve bench lambda package lint-template fuzz deps test-deps format clean
 
 run: deps
 	@echo "==> building (debug)"
@@ -46,6 +54,9 @@ test: deps test-deps
 		echo "==> the upload page in headless Chromium, against upload-edge serve"; \
 		$(PYTHON) Tests/Browser/upload_page_test.py --upload-edge .build/debug/upload-edge \
 			--screenshot .build/upload-page.png
+	@echo "==> the runtime's concurrency under ThreadSanitizer (its own build, in .build-tsan)"
+	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
+		--filter '$(TSAN_TESTS)' --skip '$(TSAN_SKIP)'
 
 serve: deps
 	$(SWIFT) build
@@ -55,7 +66,10 @@ bench: deps test-deps lambda
 	@echo "==> building upload-edge and the raw C client (release)"
 	$(SWIFT) build -c release --product upload-edge
 	$(SWIFT) build -c release --product raw-runtime-client
+	$(SWIFT) build -c release --product bench-bootstrap
 	.build/release/upload-edge bench runtime --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --python $(PYTHON)
+	.build/release/upload-edge bench runtime --concurrency 1,2,4
+	.build/release/upload-edge bench runtime --streaming --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
 	.build/release/upload-edge bench events
 	.build/release/upload-edge bench presign --python $(PYTHON)
 	.build/release/upload-edge bench upload --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap
@@ -91,6 +105,11 @@ package: deps
 
 lint-template: test-deps
 	$(VENV)/bin/cfn-lint template.yaml
+
+# Coverage-guided fuzzing with libFuzzer and AddressSanitizer; fails with the crashing input when a target crashes.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Tests/Scripts/fuzz.sh
 
 # sam build runs `make build-<LogicalId>` with ARTIFACTS_DIR set; every function ships the same zip and picks its
 # handler with _HANDLER.

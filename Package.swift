@@ -1,6 +1,10 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+/// For the fuzz targets: `@_extern(c)` declares libFuzzer's driver, which their entry point starts when they are
+/// built with `-sanitize=fuzzer -DFUZZING` (Tests/Scripts/fuzz.sh).
+let fuzzSettings: [SwiftSetting] = [.enableExperimentalFeature("Extern")]
+
 let package = Package(
     name: "UploadEdge",
     platforms: [.macOS(.v15)],
@@ -19,6 +23,13 @@ let package = Package(
         .library(name: "CognitoAuth", targets: ["CognitoAuth"]),
         .library(name: "UploadHandlers", targets: ["UploadHandlers"]),
         .library(name: "LocalLambda", targets: ["LocalLambda"]),
+        // libFuzzer targets (Tests/Scripts/fuzz.sh builds them with -sanitize=fuzzer); built normally, each replays
+        // corpus files given as arguments. Never linked into bootstrap.
+        .executable(name: "fuzz-event-decoding", targets: ["FuzzEventDecoding"]),
+        .executable(name: "fuzz-jwt", targets: ["FuzzJWT"]),
+        .executable(name: "fuzz-s3-xml", targets: ["FuzzS3XML"]),
+        .executable(name: "fuzz-filename", targets: ["FuzzFilename"]),
+        .executable(name: "fuzz-runtime-headers", targets: ["FuzzRuntimeHeaders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -185,6 +196,8 @@ let package = Package(
         ),
         // The emulator's ceiling: a minimal raw-socket Runtime API client in C.
         .executableTarget(name: "raw-runtime-client"),
+        // The runtime with I/O-bound handlers, for the concurrency benchmark. Not deployed.
+        .executableTarget(name: "bench-bootstrap", dependencies: ["LambdaRuntime"]),
         .executableTarget(
             name: "upload-edge",
             dependencies: [
@@ -203,6 +216,38 @@ let package = Package(
             name: "fixture-bootstrap",
             dependencies: ["LambdaRuntime", "LambdaCodable"],
             path: "Tests/FixtureBootstrap"
+        ),
+        // Fuzz targets: arbitrary bytes into what parses input from outside, with invariants that trap when broken.
+        // Their seed corpora are in Tests/Fuzz/Corpus/<product>.
+        .executableTarget(
+            name: "FuzzEventDecoding",
+            dependencies: ["LambdaEvents", "LambdaCodable", "LambdaRuntime"],
+            path: "Tests/Fuzz/FuzzEventDecoding",
+            swiftSettings: fuzzSettings
+        ),
+        .executableTarget(
+            name: "FuzzJWT",
+            dependencies: ["CognitoAuth", "LambdaEvents", "LambdaRuntime"],
+            path: "Tests/Fuzz/FuzzJWT",
+            swiftSettings: fuzzSettings
+        ),
+        .executableTarget(
+            name: "FuzzS3XML",
+            dependencies: ["S3"],
+            path: "Tests/Fuzz/FuzzS3XML",
+            swiftSettings: fuzzSettings
+        ),
+        .executableTarget(
+            name: "FuzzFilename",
+            dependencies: ["UploadHandlers"],
+            path: "Tests/Fuzz/FuzzFilename",
+            swiftSettings: fuzzSettings
+        ),
+        .executableTarget(
+            name: "FuzzRuntimeHeaders",
+            dependencies: ["LambdaRuntime"],
+            path: "Tests/Fuzz/FuzzRuntimeHeaders",
+            swiftSettings: fuzzSettings
         ),
         // Test helpers shared by the test targets: a scripted Runtime API, an HTTP client, product paths.
         .target(
