@@ -119,6 +119,9 @@ package final class CurlEasy {
         defer { withExtendedLifetime(headers) {} }
         ue_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
         ue_curl_setopt_offset(handle, CURLOPT_POSTFIELDSIZE_LARGE, -1)
+        // Bigger than libcurl's 64 KiB default: a large write goes out in fewer callbacks, chunks and sends. It is
+        // allocated for this request's handle only.
+        ue_curl_setopt_long(handle, CURLOPT_UPLOAD_BUFFERSIZE, StreamChannel.uploadBufferBytes)
         let context = Unmanaged.passUnretained(channel).toOpaque()
         ue_curl_setopt_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
         ue_curl_setopt_pointer(handle, CURLOPT_READDATA, context)

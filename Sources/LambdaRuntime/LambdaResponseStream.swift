@@ -82,7 +82,15 @@ public final class LambdaResponseStream {
             )
         }
         let channel = try startIfNeeded()
-        try channel.push(Array(bytes))
+        // Arrays and their slices are handed over as they are (they share storage, copy-on-write): no copy of a
+        // large body before libcurl's own.
+        if let slice = bytes as? ArraySlice<UInt8> {
+            try channel.push(slice)
+        } else if let array = bytes as? [UInt8] {
+            try channel.push(array[...])
+        } else {
+            try channel.push(ArraySlice(bytes))
+        }
         bytesWritten += bytes.count
     }
 
@@ -113,9 +121,11 @@ public final class LambdaResponseStream {
 package final class StreamChannel: @unchecked Sendable {
     /// How many bytes may wait to be sent before `push` blocks.
     package static let maxQueuedBytes = 1 << 20
+    /// libcurl's upload buffer for a streamed response: how much one read of the channel can take.
+    package static let uploadBufferBytes = 512 * 1024
 
     private let lock = ConditionLock()
-    private var chunks: [[UInt8]] = []
+    private var chunks: [ArraySlice<UInt8>] = []
     private var head = 0
     private var offset = 0
     private var queuedBytes = 0
@@ -127,7 +137,7 @@ package final class StreamChannel: @unchecked Sendable {
 
     /// Queues `chunk`, waiting while too much is queued.
     /// - Throws: `.transport` when the upload has ended early (the connection broke).
-    package func push(_ chunk: [UInt8]) throws(LambdaRuntimeError) {
+    package func push(_ chunk: ArraySlice<UInt8>) throws(LambdaRuntimeError) {
         let ended: String? = lock.withLock {
             while queuedBytes >= Self.maxQueuedBytes && uploadEnded == nil { lock.wait() }
             if let uploadEnded { return uploadEnded }

@@ -22,6 +22,13 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
             All clients run against the same in-process Runtime API emulator, with the emulator and the client \
             pinned to one CPU (taskset), so cross-CPU wake-ups do not dominate. The raw-socket C client is the \
             emulator's ceiling: the least any client can cost. Build in release first (make bench does).
+
+            --concurrency 1,2,4 measures Lambda Managed Instances instead: a handler that waits 5 ms (I/O-bound), \
+            sync and async, in bench-bootstrap, with that many workers and the emulator serving that many \
+            invocations at once; invocations per second and p50/p99, and each count's speed-up over one worker. \
+            --streaming measures MB/s of stream-echo against the buffered echo for a 4 MB event. Both run \
+            swift-aws-lambda-runtime's peers in the same run when --peers holds them (peer-sleep5, peer-echo, \
+            peer-stream-echo; see make bench).
             """
     )
 
@@ -52,6 +59,26 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the results as one JSON object.")
     var json = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Measure Managed Instances instead: worker counts, comma-separated (e.g. 1,2,4).",
+            valueName: "counts"
+        )
+    )
+    var concurrency: String?
+
+    @Flag(help: "Measure response streaming instead: stream-echo against echo, 4 MB events.")
+    var streaming = false
+
+    @Option(help: "Invocations per worker count (--concurrency) or per response mode (--streaming).")
+    var rounds: Int?
+
+    @Option(help: "The runtime with the 5 ms handlers (default: bench-bootstrap beside upload-edge).")
+    var benchBootstrap: String?
+
+    @Option(help: "A directory with swift-aws-lambda-runtime's peer binaries, measured when present.")
+    var peers: String = "/work/peers/swift-aws-lambda-runtime-peer/bin"
+
     func validate() throws {
         guard cpu >= 0 else { throw ValidationError("--cpu must be a CPU number (0, 1, ...)") }
         guard invocations > 0, coldStarts > 0 else {
@@ -59,7 +86,21 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--concurrency`'s worker counts.
+    func workerCounts() throws -> [Int]? {
+        guard let concurrency else { return nil }
+        let counts = concurrency.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1024 }) else {
+            throw ValidationError("--concurrency is \"\(concurrency)\"; give worker counts from 1 to 1024, e.g. 1,2,4")
+        }
+        return counts.map { $0! }
+    }
+
     func run() async throws {
+        if let counts = try workerCounts() {
+            return try await ConcurrencyBenchRun(command: self, counts: counts).run()
+        }
+        if streaming { return try await ConcurrencyBenchRun(command: self, counts: []).runStreaming() }
         if !noPin { try CPUPinning.ensurePinned(to: cpu) }
         let bootstrapPath = try SiblingExecutable.resolve(bootstrap, name: "bootstrap", product: "bootstrap")
         let rawClientPath = try SiblingExecutable.resolve(
