@@ -119,6 +119,25 @@ public final class JWKSCache: Sendable {
         }
     }
 
+    /// Fetches the JWKS now unless it is loaded: for a handler's init, so that the first invocation does not wait
+    /// for it (Lambda bills init and first invocation alike, and lambda-perf measures both). Bounded by the
+    /// fetcher's timeout (`CurlJWKSFetcher`: 3 s, one retry), merged with any concurrent fetch, and never fatal:
+    /// after a failure the first key lookup fetches again, exactly as without a prefetch.
+    /// - Returns: Why the fetch failed, or `nil`.
+    @discardableResult
+    public func prefetch() -> JWTVerificationError? {
+        if state.withLock({ $0.loaded }) { return nil }
+        do {
+            try fetchMerged()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Whether the JWKS is loaded.
+    public var isLoaded: Bool { state.withLock { $0.loaded } }
+
     /// Fetches the JWKS, or waits for the fetch another thread has already started.
     private func fetchMerged() throws(JWTVerificationError) {
         let leader: Bool = monitor.withLock {

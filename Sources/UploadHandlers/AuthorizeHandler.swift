@@ -37,11 +37,13 @@ public struct AuthorizeHandler: LambdaHandler, Sendable {
         self.clock = clock ?? { WallClock.nowMilliseconds() / 1000 }
     }
 
-    /// From `COGNITO_*`, `JWT_CLOCK_SKEW_SECONDS` and `UPLOAD_REQUIRED_GROUP`.
+    /// From `COGNITO_*`, `JWT_CLOCK_SKEW_SECONDS` and `UPLOAD_REQUIRED_GROUP`. The user pool's JWKS is fetched
+    /// here, at init, so the first invocation does not wait for it; a failed fetch is retried on first use.
     public init(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
         self.init(
             verifier: CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
         )
+        verifier.jwks.prefetch()
     }
 
     enum Outcome {

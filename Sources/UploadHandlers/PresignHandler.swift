@@ -197,6 +197,8 @@ public struct PresignHandler: LambdaHandler, Sendable {
         let verifier =
             environment.string("COGNITO_CLIENT_IDS") == nil
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
+        // The JWKS at init, not on the first request; a failure here is retried on first use.
+        verifier?.jwks.prefetch()
         let statusSource: S3UploadStatusSource
         let client: S3Client
         do {

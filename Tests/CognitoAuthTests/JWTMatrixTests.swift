@@ -458,6 +458,35 @@ struct JWTMatrixTests {
         #expect(own.jwks !== first.jwks)
     }
 
+    @Test func aPrefetchLoadsTheKeysSoTheFirstVerificationFetchesNothing() throws {
+        let jwks = try MemoryJWKS(Self.standardJWKS())
+        let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)
+        #expect(verifier.jwks.prefetch() == nil)
+        #expect(verifier.jwks.isLoaded)
+        #expect(jwks.fetches == 1)
+        #expect(
+            try verifier.verify(try Keys.pool.token(TestJWT.idClaims(now: now)), now: now).subject == TestJWT.subject
+        )
+        #expect(jwks.fetches == 1)
+        // A second prefetch (another worker's handler) fetches nothing.
+        #expect(verifier.jwks.prefetch() == nil)
+        #expect(jwks.fetches == 1)
+    }
+
+    @Test func aFailedPrefetchIsNotFatalAndTheFirstUseFetchesAgain() throws {
+        let jwks = try MemoryJWKS(Self.standardJWKS())
+        jwks.fail(true)
+        let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)
+        let problem = try #require(verifier.jwks.prefetch())
+        #expect(problem.code == .jwksUnavailable)
+        #expect(!verifier.jwks.isLoaded)
+        jwks.fail(false)
+        #expect(
+            try verifier.verify(try Keys.pool.token(TestJWT.idClaims(now: now)), now: now).subject == TestJWT.subject
+        )
+        #expect(jwks.fetches == 2)
+    }
+
     @Test func mergesConcurrentFetches() async throws {
         let jwks = try MemoryJWKS(Self.standardJWKS(), delayMicroseconds: 200_000)
         let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)

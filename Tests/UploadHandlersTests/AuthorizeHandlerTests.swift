@@ -38,6 +38,37 @@ struct AuthorizeHandlerTests {
 
     var goodToken: String { get throws { try AuthorizerKeys.pool.token(TestJWT.idClaims(now: now)) } }
 
+    /// lambda-perf counts init and the first invocation: the JWKS is fetched during init, over HTTP as in Lambda.
+    @Test func fetchesTheJWKSAtInitSoTheFirstInvocationDoesNot() async throws {
+        let server = try ScriptedRuntimeAPI(script: [
+            .init(status: 200, headers: [("Content-Type", "application/json")], body: AuthorizerKeys.jwks)
+        ])
+        let environment = EnvironmentReader([
+            "COGNITO_USER_POOL_ID": TestJWT.poolID, "AWS_REGION": TestJWT.region,
+            "COGNITO_CLIENT_IDS": TestJWT.clientID,
+            "COGNITO_JWKS_URL": "http://\(server.endpoint)/jwks-\(UUID().uuidString).json",
+        ])
+        let handler = try await offPool { try AuthorizeHandler(environment: environment) }
+        #expect(server.requests.count == 1)
+        #expect(handler.verifier.jwks.isLoaded)
+        let token = try goodToken
+        let now = self.now
+        let subject = try await offPool { try handler.verifier.verify(token, now: now).subject }
+        #expect(subject == TestJWT.subject)
+        // The first verification used the keys fetched at init.
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func aJWKSServerThatIsDownAtInitDoesNotFailInit() async throws {
+        let environment = EnvironmentReader([
+            "COGNITO_USER_POOL_ID": TestJWT.poolID, "AWS_REGION": TestJWT.region,
+            "COGNITO_CLIENT_IDS": TestJWT.clientID,
+            "COGNITO_JWKS_URL": "http://127.0.0.1:1/jwks-\(UUID().uuidString).json",
+        ])
+        let handler = try await offPool { try AuthorizeHandler(environment: environment) }
+        #expect(!handler.verifier.jwks.isLoaded)
+    }
+
     var badTokens: [String] {
         get throws {
             var expired = TestJWT.idClaims(now: now)
