@@ -68,10 +68,10 @@ public final class JWKSCache: Sendable {
     public let penaltySeconds: Int64
     private let fetcher: any JWKSFetching
     private let monitor = ConditionLock()
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// The caches `shared(url:)` hands out, by URL: one per user pool for the whole process.
-    private static let registry = Mutex<[String: JWKSCache]>([:])
+    private static let registry = Locked<[String: JWKSCache]>([:])
     /// The most URLs `registry` holds; past it, it starts again (a process verifies for one or two pools).
     static let registryLimit = 16
 
@@ -98,7 +98,9 @@ public final class JWKSCache: Sendable {
     }
 
     /// The key for `kid`, fetching the JWKS when it is not loaded yet, or once more for a kid not in it.
-    /// - Parameter now: Seconds since the Unix epoch (for the penalty box).
+    /// - Parameters:
+    ///   - kid: The token header's key id.
+    ///   - now: Seconds since the Unix epoch (for the penalty box).
     public func key(for kid: String, now: Int64) throws(JWTVerificationError) -> VerificationKey {
         var fetched = false
         while true {
@@ -248,7 +250,7 @@ public final class JWKSCache: Sendable {
 /// thread (never from a task, which could wait on itself).
 enum Blocking {
     static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Mutex<Result<T, any Error>?>(nil)
+        let result = Locked<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task {
             let outcome: Result<T, any Error>

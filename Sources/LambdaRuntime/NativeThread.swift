@@ -61,6 +61,12 @@ package final class ConditionLock: @unchecked Sendable {
         return try body()
     }
 
+    /// Takes the mutex; pair with `unlock()` on every path (`Locked` does).
+    package func lock() { pthread_mutex_lock(mutex) }
+
+    /// Releases the mutex taken by `lock()`.
+    package func unlock() { pthread_mutex_unlock(mutex) }
+
     /// Waits for a broadcast. Call only inside `withLock`, in a loop that rechecks what it waits for.
     package func wait() {
         pthread_cond_wait(condition, mutex)

@@ -240,10 +240,10 @@ private struct OwnedWorker: @unchecked Sendable {
 /// finish does.
 private final class WorkerGroup: Sendable {
     let end = OneShot<RuntimeExit>()
-    private let running: Mutex<Int>
+    private let running: Locked<Int>
 
     init(count: Int) {
-        running = Mutex(count)
+        running = Locked(count)
     }
 
     func workerEnded(_ exit: RuntimeExit) {

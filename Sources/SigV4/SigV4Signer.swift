@@ -1,5 +1,6 @@
 import Crypto
 import FoundationEssentials
+import LambdaRuntime
 import Synchronization
 
 /// AWS Signature Version 4 (`AWS4-HMAC-SHA256`): header signing, query presigning and POST policy signatures.
@@ -63,7 +64,9 @@ public struct SigV4Signer: Sendable {
 
     /// Signs `request` with an `Authorization` header.
     /// - Parameters:
+    ///   - request: The request to sign; it must carry a `host` header.
     ///   - payload: The body's hash (S3 also accepts `.unsigned`).
+    ///   - time: The signing time, which also picks the day's signing key.
     ///   - addContentSHA256Header: Adds `x-amz-content-sha256` (S3 requires it on every header-signed request).
     ///   - signSessionToken: Whether `X-Amz-Security-Token` is signed (S3 and most services) or only added after
     ///     the signature (services that require that).
@@ -127,10 +130,12 @@ public struct SigV4Signer: Sendable {
 
     /// Presigns `request` in its query string.
     /// - Parameters:
+    ///   - request: The request to presign; it must carry a `host` header.
     ///   - expires: Seconds the signature stays valid, 1 to 604,800.
     ///   - payload: `.unsigned` for S3; the generic suites hash the body.
     ///   - signing: The names of the headers to sign besides `host` (any case); `nil` signs every header given.
     ///   - signSessionToken: Whether `X-Amz-Security-Token` is part of the signed query (S3) or appended after.
+    ///   - time: The signing time, from which `expires` counts.
     /// - Throws: `SigV4Error` for an expiry out of range or a request without `host`.
     public func presign(
         _ request: SigningRequest,
@@ -411,7 +416,7 @@ final class SigningKeyCache: Sendable {
     private let secret: [UInt8]
     private let region: String
     private let service: String
-    private let current = Mutex<(date: Substring, key: SigningKey)?>(nil)
+    private let current = Locked<(date: Substring, key: SigningKey)?>(nil)
 
     init(credentials: AWSCredentials, region: String, service: String) {
         self.secret = Array("AWS4\(credentials.secretAccessKey)".utf8)
@@ -420,7 +425,7 @@ final class SigningKeyCache: Sendable {
     }
 
     /// The caches `shared` hands out, by access key, region and service.
-    private static let registry = Mutex<[String: SigningKeyCache]>([:])
+    private static let registry = Locked<[String: SigningKeyCache]>([:])
     /// The most caches `registry` holds; past it, it starts again. Lambda's credentials rotate every few hours,
     /// each set with a new access key id, so a long-lived process would otherwise keep every old one.
     static let registryLimit = 16

@@ -22,7 +22,7 @@ struct Reply: Encodable {
 
 /// How many invocations are inside the `gather` handler, across every worker thread.
 enum Gathering {
-    static let state = Mutex((inside: 0, reached: false))
+    static let state = Locked((inside: 0, reached: false))
     static let patienceMilliseconds = 5_000
 }
 

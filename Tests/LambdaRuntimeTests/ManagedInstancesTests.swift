@@ -8,7 +8,7 @@ import Testing
 /// Invocations in flight at once, across the threads of `N` workers: until `wanted` are inside, each waits.
 final class Gathering: Sendable {
     let wanted: Int
-    private let state = Mutex((inside: 0, reached: false))
+    private let state = Locked((inside: 0, reached: false))
 
     init(wanted: Int) {
         self.wanted = wanted

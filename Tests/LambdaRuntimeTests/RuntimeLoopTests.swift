@@ -187,7 +187,7 @@ struct RuntimeLoopTests {
             ),
             .accepted,
         ])
-        let seen = Mutex<LambdaContext?>(nil)
+        let seen = Locked<LambdaContext?>(nil)
         let registry = HandlerRegistry.only("ctx") {
             ClosureHandler { event, context in
                 seen.withLock { $0 = context }

@@ -60,10 +60,10 @@ struct EmulatorManagedInstancesTests {
 
     @Test func handsOutUpToTheConcurrencyBeforeAnyAnswer() async throws {
         try await withEmulator(command: nil, concurrency: 3) { emulator in
-            async let a = emulator.invoke(InvocationRequest(payload: [], requestID: "a"))
-            async let b = emulator.invoke(InvocationRequest(payload: [], requestID: "b"))
-            async let c = emulator.invoke(InvocationRequest(payload: [], requestID: "c"))
-            async let d = emulator.invoke(InvocationRequest(payload: [], requestID: "d"))
+            // Queued in this order, on the emulator's loop (four `async let` invokes would race to the queue).
+            let results = try await emulator.eventLoop.submit {
+                ["a", "b", "c", "d"].map { emulator.enqueueOnLoop(InvocationRequest(payload: [], requestID: $0)) }
+            }.get()
             async let first = http(emulator, "GET", Self.next)
             async let second = http(emulator, "GET", Self.next)
             async let third = http(emulator, "GET", Self.next)
@@ -77,7 +77,8 @@ struct EmulatorManagedInstancesTests {
             for id in ["a", "c", "d"] {
                 _ = try await http(emulator, "POST", "/2018-06-01/runtime/invocation/\(id)/response", body: [])
             }
-            let statuses = await [a, b, c, d].map(\.status)
+            var statuses: [InvocationStatus] = []
+            for result in results { statuses.append(try await result.get().status) }
             #expect(statuses == [.ok, .ok, .ok, .ok])
         }
     }

@@ -1,3 +1,4 @@
+import LambdaRuntime
 import Logging
 import Synchronization
 
@@ -11,7 +12,7 @@ public struct RecordingLogHandler: LogHandler {
 
     /// The shared store the copies of one handler write to.
     public final class Store: Sendable {
-        private let entries = Mutex<[Entry]>([])
+        private let entries = Locked<[Entry]>([])
         public init() {}
         public var all: [Entry] { entries.withLock { $0 } }
         func append(_ entry: Entry) { entries.withLock { $0.append(entry) } }

@@ -1,4 +1,5 @@
 import Foundation
+import LambdaRuntime
 import Synchronization
 
 #if canImport(Glibc)
@@ -107,7 +108,7 @@ public final class ScriptedRuntimeAPI: Sendable {
     public let port: Int
     private let script: [Reply]
     private let routed: Bool
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// A strict concurrent Runtime API that hands out `invocations` (see the type's summary).
     public convenience init(invocations: [Reply]) throws {

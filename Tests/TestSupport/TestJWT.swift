@@ -1,6 +1,7 @@
 import CognitoAuth
 import Crypto
 import Foundation
+import LambdaRuntime
 import Synchronization
 import _CryptoExtras
 
@@ -116,11 +117,11 @@ public final class MemoryJWKS: JWKSFetching, Sendable {
         var failing = false
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     public let delayMicroseconds: UInt32
 
     public init(_ document: [UInt8], delayMicroseconds: UInt32 = 0) {
-        state = Mutex(State(document: document))
+        state = Locked(State(document: document))
         self.delayMicroseconds = delayMicroseconds
     }
 
