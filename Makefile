@@ -11,6 +11,8 @@
 #   make fuzz    build the libFuzzer targets of Tests/Fuzz into .build-fuzz and fuzz each for FUZZ_SECONDS (60) s
 #                (Tests/Scripts/fuzz.sh; FUZZ_TARGETS="fuzz-jwt …" picks some)
 #   make build-<Function>  what `sam build` runs for each function of template.yaml (BuildMethod: makefile)
+#   make docs    build the DocC catalogs of the 8 libraries as static HTML into .build/docs/<Target> (warnings are
+#                errors, its own build in .build-docs) and print each one's documentation coverage
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 SWIFT ?= swift
@@ -29,7 +31,7 @@ TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver clama
 TSAN_TESTS := LambdaRuntimeTests\.|EmulatorManagedInstancesTests|SigningKeyCacheTests|mergesConcurrentFetches|verifiersOfOnePool
 TSAN_SKIP := sendsSIGTERMToARuntimeThatRegistered
 
-.PHONY: run test serve bench lambda package lint-template fuzz deps test-deps format clean
+.PHONY: run test serve bench lambda package lint-template fuzz docs deps test-deps format clean
 
 run: deps
 	@echo "==> building (debug)"
@@ -120,6 +122,27 @@ $(addprefix build-,$(SAM_FUNCTIONS)): deps
 	deploy/package.sh $(CURDIR)/dist
 	mkdir -p "$(ARTIFACTS_DIR)"
 	unzip -o -q $(CURDIR)/dist/upload-edge-lambda.zip -d "$(ARTIFACTS_DIR)"
+
+# DocC, through swift-docc-plugin: one catalog per library a user imports (Sources/<Target>/Documentation.docc).
+# A build of its own in .build-docs, so it never collides with a test build; every warning (a broken symbol link, a
+# documented parameter that does not exist) fails it. Coverage comes from the same run.
+DOCS_SCRATCH := .build-docs
+DOCS_OUTPUT := .build/docs
+DOCS_TARGETS := LambdaRuntime LambdaCodable LambdaEvents SigV4 S3Presigning S3 CognitoAuth UploadHandlers
+docs: deps
+	mkdir -p $(DOCS_OUTPUT)
+	@for target in $(DOCS_TARGETS); do \
+		echo "==> documentation for $$target, with its coverage"; \
+		$(SWIFT) package --scratch-path $(DOCS_SCRATCH) --allow-writing-to-directory $(DOCS_OUTPUT) \
+			generate-documentation --target $$target --disable-indexing \
+			--transform-for-static-hosting --hosting-base-path $$target \
+			--output-path $(DOCS_OUTPUT)/$$target --warnings-as-errors \
+			--experimental-documentation-coverage --coverage-summary-level brief || exit 1; \
+	done
+	@echo "==> the HTML is in $(DOCS_OUTPUT)/<Target>; serve it with"
+	@echo "    python3 -m http.server --directory $(DOCS_OUTPUT) 8000"
+	@for target in $(DOCS_TARGETS); do \
+		echo "    http://127.0.0.1:8000/$$target/documentation/$$(echo $$target | tr A-Z a-z)/"; done
 
 deps:
 	@$(call apt_install,$(BUILD_PACKAGES))

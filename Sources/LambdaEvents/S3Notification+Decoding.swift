@@ -3,7 +3,9 @@ import LambdaCodable
 extension S3Notification {
     /// Decodes an S3 notification carried as text: an SQS body, an SNS message, or an SNS notification envelope
     /// (SNS to SQS without raw delivery) that holds one.
-    /// - Parameter path: Where the text sits, for error messages (`Records[0].body`).
+    /// - Parameters:
+    ///   - text: The notification's JSON, or an SNS envelope whose `Message` holds it.
+    ///   - path: Where the text sits, for error messages (`Records[0].body`).
     /// - Throws: `LambdaEventError.invalidNestedPayload`, naming the path.
     public static func decode(_ text: String, path: String) throws(LambdaEventError) -> S3Notification {
         let document: JSONDocument

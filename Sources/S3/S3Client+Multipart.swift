@@ -142,7 +142,12 @@ extension S3Client {
     }
 
     /// `CompleteMultipartUpload` with `parts` (ascending), returning the object's ETag.
-    /// - Parameter noOverwrite: Sends `If-None-Match: *`: S3 answers 412 when the key already holds an object.
+    /// - Parameters:
+    ///   - bucket: The upload's bucket.
+    ///   - key: The upload's key.
+    ///   - uploadID: The id `CreateMultipartUpload` answered with.
+    ///   - parts: Every part, in ascending part number order, with the ETags S3 answered.
+    ///   - noOverwrite: Sends `If-None-Match: *`: S3 answers 412 when the key already holds an object.
     public func completeMultipartUpload(
         bucket: String,
         key: String,

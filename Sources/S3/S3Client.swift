@@ -26,7 +26,10 @@ public final class S3Client {
     package var sleep: (Int) -> Void = { milliseconds in usleep(useconds_t(milliseconds) * 1000) }
 
     /// - Parameters:
+    ///   - credentials: The credentials every request is signed with.
+    ///   - endpoint: Where requests go, and how bucket and key become a URL.
     ///   - http: Timeouts and the CA bundle; the request timeout applies to every attempt.
+    ///   - retry: How many attempts, and the backoff between them.
     ///   - now: The signing time source.
     public init(
         credentials: AWSCredentials,

@@ -44,9 +44,15 @@ extension S3Presigner {
     /// A presigned `PUT /{key}?partNumber={n}&uploadId={id}` for one part.
     ///
     /// - Parameters:
+    ///   - bucket: The upload's bucket.
+    ///   - key: The upload's key.
+    ///   - uploadID: The id `CreateMultipartUpload` answered with.
+    ///   - partNumber: The part, 1 to 10,000.
     ///   - contentLength: Signs `Content-Length`: S3 refuses a part of any other size.
     ///   - checksumSHA256: Signs `x-amz-checksum-sha256` (base64): S3 refuses a part whose bytes hash otherwise
     ///     (`BadDigest`).
+    ///   - expires: Seconds the URL stays valid, 1 to 604,800.
+    ///   - time: The signing time, from which `expires` counts.
     /// - Throws: `S3PresignError.invalidCondition` for a part number outside 1...10,000, an empty upload id or a
     ///   negative length.
     public func presignUploadPart(

@@ -104,9 +104,13 @@ public struct S3Presigner: Sendable {
 
     /// A presigned GET of `key`.
     /// - Parameters:
+    ///   - bucket: The object's bucket.
+    ///   - key: The object's key.
     ///   - contentDisposition: Signed as `response-content-disposition`: S3 answers with this `Content-Disposition`
     ///     (`attachment; …` keeps a browser from rendering the object inline).
     ///   - contentType: Signed as `response-content-type`: S3 answers with this `Content-Type`.
+    ///   - expires: Seconds the URL stays valid, 1 to 604,800.
+    ///   - time: The signing time, from which `expires` counts.
     public func presignGet(
         bucket: String,
         key: String,

@@ -44,7 +44,9 @@ public struct ObjectValidation: Sendable {
 
     /// Every check that needs only `HEAD`: key and owner, size, type, encryption. The first that fails is thrown.
     /// - Parameters:
+    ///   - key: The object's key, decoded.
     ///   - eventSize: The size the notification reported, when it did.
+    ///   - head: What `HEAD` answered for the object.
     public func checkHead(key: String, eventSize: Int64?, head: S3ObjectHead) throws(Rejection) {
         guard let owner = owner(ofKey: key) else {
             throw Rejection("outside-prefix", "key is not under \(limits.keyPrefix){sub}/")

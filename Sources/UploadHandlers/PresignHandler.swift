@@ -161,8 +161,14 @@ public struct PresignHandler: LambdaHandler, Sendable {
     private let originBase: String
 
     /// - Parameters:
+    ///   - configuration: The bucket, limits, types, encryption and endpoints uploads are held to.
+    ///   - credentials: The credentials that sign the presigned requests.
     ///   - verifier: Verifies bearer tokens of requests that no authorizer vouched for; `nil` answers those 401.
     ///   - clock: Seconds since the Unix epoch.
+    ///   - makeUUID: Makes the random segment of each upload's key.
+    ///   - statusSource: Reads an upload's validation status for `GET /uploads/{key}`; `nil` answers 501.
+    ///   - sessionSealer: Seals multipart sessions; `nil` answers multipart requests 501.
+    ///   - multipartStore: Creates, lists, completes and aborts multipart uploads; `nil` answers them 501.
     public init(
         configuration: PresignConfiguration,
         credentials: AWSCredentials,
