@@ -159,6 +159,45 @@ struct ManagedInstancesTests {
         #expect(api.connections == 1)
     }
 
+    @Test func aFunctionURLStreamStartsWithTheHTTPIntegrationPreludeAndEightNULs() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
+        var registry = HandlerRegistry()
+        registry.register("url") {
+            StreamingClosureHandler { _, _, stream in
+                try stream.writeHTTPIntegrationPrelude(
+                    statusCode: 201,
+                    headers: ["content-type": "text/plain", "x-quote": "a\"b"],
+                    cookies: ["session=1; Secure"]
+                )
+                try stream.write("created")
+            }
+        }
+        #expect(await runLoop(registry, handler: "url", api: api, maxInvocations: 1) == .finished)
+        let post = try #require(api.requests.first { $0.path.hasSuffix("/response") })
+        #expect(post.header("Content-Type") == "application/vnd.awslambda.http-integration-response")
+        let prelude =
+            #"{"statusCode":201,"headers":{"content-type":"text/plain","x-quote":"a\"b"},"cookies":["session=1; Secure"]}"#
+        #expect(post.body == Array(prelude.utf8) + [UInt8](repeating: 0, count: 8) + Array("created".utf8))
+        #expect(post.chunks.count == 2)
+    }
+
+    @Test func aStreamOverLambdasLimitIsRefusedWithWhatToDoInstead() async throws {
+        let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
+        var registry = HandlerRegistry()
+        registry.register("huge") {
+            StreamingClosureHandler { _, _, stream in
+                // Lazy: 200 MB and one byte, never allocated.
+                try stream.write(repeatElement(UInt8(0), count: 200 * 1024 * 1024 + 1))
+            }
+        }
+        #expect(await runLoop(registry, handler: "huge", api: api, maxInvocations: 1) == .finished)
+        // Refused before the first byte, so it is an ordinary error, with the limit and the way out in it.
+        let post = try #require(api.requests.first { $0.path.hasSuffix("/error") })
+        let text = String(decoding: post.body, as: UTF8.self)
+        #expect(text.contains("200 MB"))
+        #expect(text.contains("S3"))
+    }
+
     @Test func anErrorMidStreamEndsTheBodyWithTheErrorInTrailers() async throws {
         let api = try ScriptedRuntimeAPI(invocations: Self.invocations(1, event: "x"))
         var registry = HandlerRegistry()
