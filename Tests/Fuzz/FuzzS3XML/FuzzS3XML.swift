@@ -38,7 +38,9 @@ enum S3XMLFuzzer {
         } catch {
             fatalError("the tree of the input, written out, does not parse: \(error)")
         }
-        guard reparsed == root else { fatalError("the tree of the input, written out, parses to another tree") }
+        guard reparsed == root else {
+            fatalError("the tree of the input, written out, parses to another tree: \(root) then \(reparsed)")
+        }
     }
 
     static func depth(of element: S3.XMLElement) -> Int {
