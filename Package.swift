@@ -219,34 +219,35 @@ let package = Package(
             path: "Tests/FixtureBootstrap"
         ),
         // Fuzz targets: arbitrary bytes into what parses input from outside, with invariants that trap when broken.
-        // Their seed corpora are in Tests/Fuzz/Corpus/<product>.
+        // Their seed corpora are in Tests/Fuzz/Corpus/<product>; FuzzSupport starts libFuzzer or replays a corpus.
+        .target(name: "FuzzSupport", path: "Tests/Fuzz/FuzzSupport", swiftSettings: fuzzSettings),
         .executableTarget(
             name: "FuzzEventDecoding",
-            dependencies: ["LambdaEvents", "LambdaCodable", "LambdaRuntime"],
+            dependencies: ["FuzzSupport", "LambdaEvents", "LambdaCodable", "LambdaRuntime"],
             path: "Tests/Fuzz/FuzzEventDecoding",
             swiftSettings: fuzzSettings
         ),
         .executableTarget(
             name: "FuzzJWT",
-            dependencies: ["CognitoAuth", "LambdaEvents", "LambdaRuntime"],
+            dependencies: ["FuzzSupport", "CognitoAuth", "LambdaEvents", "LambdaRuntime"],
             path: "Tests/Fuzz/FuzzJWT",
             swiftSettings: fuzzSettings
         ),
         .executableTarget(
             name: "FuzzS3XML",
-            dependencies: ["S3"],
+            dependencies: ["FuzzSupport", "S3"],
             path: "Tests/Fuzz/FuzzS3XML",
             swiftSettings: fuzzSettings
         ),
         .executableTarget(
             name: "FuzzFilename",
-            dependencies: ["UploadHandlers"],
+            dependencies: ["FuzzSupport", "UploadHandlers"],
             path: "Tests/Fuzz/FuzzFilename",
             swiftSettings: fuzzSettings
         ),
         .executableTarget(
             name: "FuzzRuntimeHeaders",
-            dependencies: ["LambdaRuntime"],
+            dependencies: ["FuzzSupport", "LambdaRuntime"],
             path: "Tests/Fuzz/FuzzRuntimeHeaders",
             swiftSettings: fuzzSettings
         ),

@@ -1,3 +1,4 @@
+import FuzzSupport
 import S3
 
 #if canImport(FoundationEssentials)
@@ -71,61 +72,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// The program's entry point. SwiftPM links an executable with `main` defined as `<module>_main` (so that tests
-/// can link executables), which would leave libFuzzer's own `main` out: this one starts libFuzzer's driver.
+/// The program's entry point, which SwiftPM names `<module>_main`: it starts libFuzzer's driver.
 @_cdecl("FuzzS3XML_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv) { data, size in data.map { fuzz($0, size) } ?? 0 }
+    LibFuzzer.run(argc, argv) { data, size in data.map { fuzz($0, size) } ?? 0 }
 }
-
-/// libFuzzer's driver: parses its flags from the command line and calls `callback` with each input.
-@_extern(c, "LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
 #else
 /// Without libFuzzer: replays the files given, or every file under the directories given, through the same check.
 @main
 struct ReplayS3XML {
-    static func main() {
-        let count = CorpusReplay.run(CommandLine.arguments, S3XMLFuzzer.check)
-        print("replayed \(count) inputs, no crash")
-    }
-}
-
-/// Reads corpus files and hands each to a check.
-enum CorpusReplay {
-    /// Replays every input under `arguments` (after the program name); returns how many there were. Exits with a
-    /// message when there are no arguments or a path cannot be read.
-    static func run(_ arguments: [String], _ check: ([UInt8]) -> Void) -> Int {
-        let paths = arguments.dropFirst()
-        guard !paths.isEmpty else { fail("usage: \(arguments.first ?? "fuzz") <corpus directory or file>…") }
-        var count = 0
-        for file in paths.flatMap(files) {
-            guard let data = FileManager.default.contents(atPath: file) else { fail("cannot read \(file)") }
-            check(Array(data))
-            count += 1
-        }
-        return count
-    }
-
-    /// `path` when it is a file; the files under it, sorted, when it is a directory.
-    static func files(_ path: String) -> [String] {
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-            guard FileManager.default.fileExists(atPath: path) else { fail("no such file or directory: \(path)") }
-            return [path]
-        }
-        return names.sorted().flatMap { files(path + "/" + $0) }
-    }
-
-    static func fail(_ message: String) -> Never {
-        let line = Array((message + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-        exit(2)
-    }
+    static func main() { CorpusReplay.main(S3XMLFuzzer.check) }
 }
 #endif
