@@ -6,8 +6,10 @@ import LambdaRuntime
 public struct VerifiedToken: Sendable {
     /// The key that signed it.
     public let keyID: String
+    /// The token's payload, decoded.
     public let claims: CognitoClaims
 
+    /// The user's `sub`, the pool's stable id for them; empty when the token has none.
     public var subject: String { claims.subject ?? "" }
 }
 
@@ -26,10 +28,13 @@ public final class CognitoJWTVerifier: Sendable {
     /// The largest token accepted. Cognito's are 1–4 KB; API Gateway refuses headers beyond 10 KB anyway.
     public static let maxTokenBytes = 16 * 1024
 
+    /// The pool, clients and rules every token is checked against.
     public let configuration: CognitoVerifierConfiguration
+    /// The user pool's keys, shared with the process's other verifiers of the pool unless a fetcher was given.
     public let jwks: JWKSCache
     private static let blockingQueue = DispatchQueue(label: "CognitoAuth.verify", attributes: .concurrent)
 
+    /// A verifier for the pool, clients and rules of `configuration`; no key is fetched until the first token.
     /// - Parameters:
     ///   - configuration: The pool, clients and rules.
     ///   - fetcher: How to fetch the JWKS. `nil` (the default): over HTTPS, through the process's shared cache for

@@ -15,11 +15,16 @@ public protocol JWKSFetching: Sendable {
 /// Fetches over HTTPS with libcurl: a 3 s timeout, one retry on a connection failure or a 5xx, the system's CA
 /// bundle (`/etc/pki/tls/certs/ca-bundle.crt` on Amazon Linux; `SSL_CERT_FILE` wins).
 public struct CurlJWKSFetcher: JWKSFetching {
+    /// Retries after the first attempt, for a connection failure, a timeout or a 5xx.
     public static let retries = 1
+    /// The limit on each attempt, in milliseconds.
     public var timeoutMilliseconds = 3_000
 
+    /// A fetcher with the 3 s timeout.
     public init() {}
 
+    /// GETs `url` and returns the body of its `200` answer; bodies over 1 MiB are refused.
+    /// - Throws: `HTTPClientError` for a transport failure or timeout that persisted, or any status but 200.
     public func fetch(_ url: String) throws -> [UInt8] {
         var configuration = CurlHTTPClient.Configuration()
         configuration.timeoutMilliseconds = timeoutMilliseconds
@@ -45,7 +50,9 @@ public struct CurlJWKSFetcher: JWKSFetching {
 
 /// A JWK that passed every check, with jwt-kit's RS256 verifier for it.
 public struct VerificationKey: Sendable {
+    /// The JWK's `kid`, which a token's header names.
     public let keyID: String
+    /// The RSA modulus size in bits, 2048 or more.
     public let bits: Int
     let algorithm: any JWTAlgorithm
 }
@@ -64,7 +71,9 @@ public final class JWKSCache: Sendable {
         var lastError: JWTVerificationError?
     }
 
+    /// The JWKS URL the keys come from.
     public let url: String
+    /// Seconds an unknown `kid` fails without a fetch, after a refetch that did not find the last one.
     public let penaltySeconds: Int64
     private let fetcher: any JWKSFetching
     private let monitor = ConditionLock()
@@ -87,6 +96,7 @@ public final class JWKSCache: Sendable {
         }
     }
 
+    /// A cache of its own for `url`, empty until the first key lookup or ``prefetch()``.
     /// - Parameters:
     ///   - url: The JWKS URL.
     ///   - fetcher: How to fetch it; HTTPS through libcurl by default.

@@ -1,8 +1,11 @@
 /// Turns a `DecodingError` into a JSON path and a short statement of what was wrong there.
 package struct DecodingErrorDescription: Sendable {
+    /// The failing member's JSON path, for example `records[0].s3.object.key`; empty when the top level failed.
     package let path: String
+    /// What was wrong at `path`, for example `expected a string, found null`.
     package let problem: String
 
+    /// Describes `error` by the path of its coding context and the kind of failure.
     package init(_ error: DecodingError) {
         switch error {
         case .typeMismatch(let type, let context):

@@ -1,5 +1,6 @@
 import LambdaRuntime
 
+/// Registration of typed handlers, whose events and results are JSON decoded and encoded with this module's coders.
 extension HandlerRegistry {
     /// Registers a typed handler under `name`; its events are decoded from JSON and its results encoded to JSON.
     public mutating func register<Handler: LambdaCodableHandler & SendableMetatype>(

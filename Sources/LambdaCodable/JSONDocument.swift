@@ -14,25 +14,35 @@ import Darwin
 /// Containers record how many children they have and where the token after their last descendant is, so a
 /// decoder can skip a whole subtree in one step.
 package final class JSONDocument {
+    /// What a token is; the JSON value type, with strings split by whether they need unescaping.
     package enum Kind: UInt8 {
+        /// An object; its `count` is the number of members.
         case object
+        /// An array; its `count` is the number of elements.
         case array
         /// A string without escapes: its bytes are its UTF-8.
         case plainString
         /// A string with escapes, decoded on demand.
         case escapedString
+        /// A number, kept as its text until it is asked for as an integer or a double.
         case number
+        /// The literal `true`.
         case trueValue
+        /// The literal `false`.
         case falseValue
+        /// The literal `null`.
         case null
     }
 
     // Every table is a `let`: reads need no exclusivity checks, which cost more than the reads themselves.
+    /// The document's UTF-8, which every token's `start` and `end` index into.
     package let bytes: [UInt8]
+    /// Every value of the document in source order, the root first; a container's descendants follow it.
     package let tokens: [Token]
 
     /// One value of the document.
     package struct Token {
+        /// What the value is.
         package var kind: Kind
         /// Strings: the first byte after the opening quote. Numbers and literals: their first byte. Containers:
         /// the opening bracket.
@@ -61,6 +71,7 @@ package final class JSONDocument {
         self.tokens = tables.tokens
     }
 
+    /// The number of tokens, one per value (object keys included).
     package var count: Int { tokens.count }
 
     /// The index of the token after `index` and everything inside it.

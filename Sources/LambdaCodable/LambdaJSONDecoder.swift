@@ -9,6 +9,7 @@ import LambdaRuntime
 ///
 /// Errors are `DecodingError`s whose coding path names the member that failed.
 public struct LambdaJSONDecoder: Sendable {
+    /// Creates a decoder; it has no options and keeps no state between calls.
     public init() {}
 
     /// Decodes `type` from `bytes`.

@@ -6,6 +6,7 @@ import LambdaRuntime
 /// sorted by key, so output is deterministic); `nil` optionals encoded with `encodeIfPresent` (what synthesised
 /// conformances do) are left out; `/` is not escaped. Non-finite numbers are refused, as JSON has none.
 public struct LambdaJSONEncoder: Sendable {
+    /// Creates an encoder; it has no options and keeps no state between calls.
     public init() {}
 
     /// The JSON bytes of `value`.

@@ -14,10 +14,13 @@ public protocol AsyncLambdaHandler: Sendable {
 public struct AsyncClosureHandler: AsyncLambdaHandler {
     private let body: @Sendable ([UInt8], LambdaContext) async throws -> [UInt8]
 
+    /// Wraps `body`, which is called once per invocation with the event and the context.
     public init(_ body: @escaping @Sendable ([UInt8], LambdaContext) async throws -> [UInt8]) {
         self.body = body
     }
 
+    /// Calls the closure with `event` and `context`.
+    /// - Throws: Whatever the closure throws.
     public func handle(_ event: [UInt8], context: LambdaContext) async throws -> [UInt8] {
         try await body(event, context)
     }

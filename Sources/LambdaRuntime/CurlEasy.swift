@@ -10,6 +10,7 @@ package final class CurlEasy {
     private let exchange: Exchange
     private let errorBuffer: UnsafeMutablePointer<CChar>
 
+    /// A handle with no proxy, `TCP_NODELAY` and no signals, sharing its connections with streamed POSTs' handles.
     /// - Parameters:
     ///   - capturedHeaders: Response header names to keep (any case); see `header(_:)`.
     ///   - connectTimeoutMilliseconds: How long to wait for a TCP connection. There is no overall timeout.
@@ -165,6 +166,7 @@ package final class CurlEasy {
 package final class HeaderList {
     fileprivate let list: UnsafeMutablePointer<curl_slist>?
 
+    /// A list of `lines`, each a whole `Name: value` header line (`Name:` alone removes curl's default).
     package init(_ lines: [String]) {
         var list: UnsafeMutablePointer<curl_slist>? = nil
         for line in lines {

@@ -4,11 +4,13 @@
 /// runs several workers), so each worker has its own handler instance: a handler may keep mutable state without
 /// locks. A factory that throws is reported to Lambda as an init error.
 public struct HandlerRegistry: Sendable {
+    /// A closure that builds one byte handler; the runtime calls it once per worker at init.
     public typealias Factory = @Sendable () throws -> any LambdaHandler
 
     private var factories: [String: @Sendable () throws -> RegisteredHandler] = [:]
     private var hooks: [ShutdownHook] = []
 
+    /// An empty registry: no handlers and no shutdown hooks.
     public init() {}
 
     /// Registers a byte handler under `name`, replacing any earlier one.
@@ -72,13 +74,18 @@ public struct HandlerRegistry: Sendable {
 
 /// A handler as the runtime runs it: one of the three forms.
 package enum RegisteredHandler {
+    /// A byte handler: the event's bytes in, the whole response out.
     case buffered(any LambdaHandler)
+    /// A streaming handler, which writes its response to a `LambdaResponseStream` as it goes.
     case streaming(any StreamingLambdaHandler)
+    /// An async handler, awaited on Swift's concurrency runtime by the worker thread.
     case async(any AsyncLambdaHandler)
 }
 
 /// Work to do before the process exits at shutdown.
 package struct ShutdownHook: Sendable {
+    /// The name given to `onShutdown(_:_:)`, which identifies the hook.
     package var name: String
+    /// The work, run on the thread that received SIGTERM; the process exits at the deadline whether it is done or not.
     package var run: @Sendable () -> Void
 }

@@ -19,13 +19,16 @@ extension JSONValue {
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The byte offset of the problem.
     public let offset: Int
+    /// What was wrong there, for example `unexpected end of input`.
     public let reason: String
 
+    /// An error at byte `offset` for `reason`.
     package init(offset: Int, reason: String) {
         self.offset = offset
         self.reason = reason
     }
 
+    /// `invalid JSON at byte <offset>: <reason>`.
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 

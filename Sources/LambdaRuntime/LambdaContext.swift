@@ -20,9 +20,11 @@ public struct LambdaContext: Sendable {
     public let traceID: String?
     /// The mobile client context, parsed; `rawClientContext` keeps the header as sent.
     public let clientContext: JSONValue?
+    /// The `Lambda-Runtime-Client-Context` header as sent; `nil` when the caller sent no client context.
     public let rawClientContext: String?
     /// The Cognito identity of a mobile SDK caller, parsed; `rawCognitoIdentity` keeps the header as sent.
     public let cognitoIdentity: JSONValue?
+    /// The `Lambda-Runtime-Cognito-Identity` header as sent; `nil` when the caller is not a Cognito identity.
     public let rawCognitoIdentity: String?
     /// The tenant of a tenant-isolated function (`Lambda-Runtime-Aws-Tenant-Id`).
     public let tenantID: String?
@@ -31,6 +33,8 @@ public struct LambdaContext: Sendable {
     /// A logger whose lines carry this invocation's request id.
     public let logger: Logger
 
+    /// A context from the Runtime API's headers; the client context and Cognito identity are parsed from their raw
+    /// JSON, and left `nil` when it does not parse.
     public init(
         requestID: String,
         deadlineMilliseconds: Int64,
@@ -72,12 +76,19 @@ public struct LambdaContext: Sendable {
 
 /// The function's own settings, read once from the environment Lambda sets.
 public struct FunctionConfiguration: Sendable, Equatable {
+    /// The function's name (`AWS_LAMBDA_FUNCTION_NAME`); empty outside Lambda.
     public var name: String
+    /// The version that runs (`AWS_LAMBDA_FUNCTION_VERSION`): a number, or `$LATEST`.
     public var version: String
+    /// The memory configured for the function, in MB (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
     public var memoryLimitMB: Int
+    /// The CloudWatch Logs group the function's output goes to (`AWS_LAMBDA_LOG_GROUP_NAME`).
     public var logGroupName: String
+    /// The log stream of this execution environment (`AWS_LAMBDA_LOG_STREAM_NAME`).
     public var logStreamName: String
 
+    /// A configuration with Lambda's values for a function it knows nothing about: no name, `$LATEST`, 128 MB and no
+    /// log destination, unless given.
     public init(
         name: String = "",
         version: String = "$LATEST",

@@ -4,7 +4,9 @@
 /// API Lambda authorizer answer 401) and the message callers see. Other errors are reported with their type
 /// name and `String(describing:)`.
 public protocol LambdaReportableError: Error {
+    /// The `errorType` Lambda reports and a caller sees, for example `Unauthorized` or `Runtime.EventDecodingError`.
     var errorType: String { get }
+    /// The `errorMessage` Lambda reports and a caller sees; it must not carry secrets.
     var errorMessage: String { get }
 }
 
@@ -14,9 +16,12 @@ public struct LambdaErrorPayload: Sendable, Equatable {
     /// Messages longer than this many UTF-8 bytes are cut, so an error can never exceed the payload limit.
     public static let maxMessageBytes = 256 * 1024
 
+    /// The error's type as Lambda shows it, for example `Runtime.EventDecodingError`.
     public var errorType: String
+    /// The message as given; ``jsonBytes()`` cuts it to ``maxMessageBytes``.
     public var errorMessage: String
 
+    /// A payload of exactly this type and message.
     public init(errorType: String, errorMessage: String) {
         self.errorType = errorType
         self.errorMessage = errorMessage

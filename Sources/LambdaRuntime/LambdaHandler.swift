@@ -14,8 +14,10 @@ public protocol LambdaHandler {
 
 /// Returns the event unchanged. Used for smoke tests and benchmarks of the runtime itself.
 public struct EchoHandler: LambdaHandler {
+    /// An echo handler; it keeps no state.
     public init() {}
 
+    /// Returns `event` as the response, byte for byte.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] { event }
 }
 
@@ -23,10 +25,13 @@ public struct EchoHandler: LambdaHandler {
 public struct ClosureHandler: LambdaHandler {
     private let body: ([UInt8], LambdaContext) throws -> [UInt8]
 
+    /// Wraps `body`, which is called once per invocation with the event and the context.
     public init(_ body: @escaping ([UInt8], LambdaContext) throws -> [UInt8]) {
         self.body = body
     }
 
+    /// Calls the closure with `event` and `context`.
+    /// - Throws: Whatever the closure throws.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         try body(event, context)
     }

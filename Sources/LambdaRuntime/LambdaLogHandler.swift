@@ -18,12 +18,17 @@ public struct LambdaLogHandler: LogHandler {
     /// The metadata key that carries the request id; the runtime sets it on each invocation's logger.
     public static let requestIDKey = "requestId"
 
+    /// Metadata on every line of this logger, such as the request id; an entry's own metadata wins on a clash.
     public var metadata: Logger.Metadata = [:]
+    /// Metadata gathered at each entry (from task-local values, say); it wins over ``metadata`` on a clash.
     public var metadataProvider: Logger.MetadataProvider?
+    /// The lowest level written; lower entries are dropped before they are rendered.
     public var logLevel: Logger.Level
+    /// Whether lines are text or JSON.
     public let format: LogFormat
     private let fileDescriptor: Int32
 
+    /// A handler that writes entries of `level` and above as lines in `format` to `fileDescriptor`.
     /// - Parameters:
     ///   - format: Text or JSON lines.
     ///   - level: The lowest level written.
@@ -34,11 +39,13 @@ public struct LambdaLogHandler: LogHandler {
         self.fileDescriptor = fileDescriptor
     }
 
+    /// The logger's metadata value for `key`; `nil` when unset, and setting `nil` removes it.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one entry as a line in ``format``, with the merged metadata and the current UTC time.
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
@@ -67,17 +74,22 @@ public struct LambdaLogHandler: LogHandler {
 
 /// `AWS_LAMBDA_LOG_FORMAT`: how log lines are written.
 public enum LogFormat: String, Sendable {
+    /// Tab-separated text: time, request id, level, then the message and its metadata as `key=value`.
     case text = "Text"
+    /// One JSON object per line, with the metadata as top-level fields.
     case json = "JSON"
 }
 
 /// Reads `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`.
 public struct LogConfiguration: Sendable, Equatable {
+    /// The line format to write.
     public var format: LogFormat
+    /// The lowest level to write.
     public var level: Logger.Level
     /// Problems with the variables, to log once the logger exists (a bad value never stops the function).
     public var warnings: [String]
 
+    /// Parses the two variables' values; a value it does not know falls back to the default and adds a warning.
     /// - Parameters:
     ///   - format: The value of `AWS_LAMBDA_LOG_FORMAT` (`Text` or `JSON`, any case); `nil` means `Text`.
     ///   - level: The value of `AWS_LAMBDA_LOG_LEVEL` (`TRACE`, `DEBUG`, `INFO`, `WARN`, `ERROR`, `FATAL`);
@@ -108,6 +120,8 @@ public struct LogConfiguration: Sendable, Equatable {
         self.warnings = warnings
     }
 
+    /// Reads the two variables from the process's environment; a bad value falls back to the default and adds a
+    /// warning.
     public static func fromEnvironment() -> LogConfiguration {
         LogConfiguration(
             format: ProcessEnvironment.value(LambdaEnvironment.logFormat),
@@ -118,6 +132,7 @@ public struct LogConfiguration: Sendable, Equatable {
 
 /// Renders one log entry as bytes, without the trailing newline.
 package enum LogLine {
+    /// The line for one entry in `format`: for text, tab-separated fields; for JSON, one object.
     package static func render(
         format: LogFormat,
         timestamp: String,

@@ -14,6 +14,7 @@ public final class LambdaResponseStream {
     /// Bytes written so far, the prelude included.
     public private(set) var bytesWritten = 0
 
+    /// A stream that calls `open` with its content type at the first write, to start the response's upload.
     package init(open: @escaping (String) throws(LambdaRuntimeError) -> StreamChannel) {
         self.open = open
     }
@@ -105,6 +106,7 @@ public final class LambdaResponseStream {
         return try start()
     }
 
+    /// The channel the response is going out on; `nil` while nothing has been written.
     package var openedChannel: StreamChannel? { channel }
 
     private func start() throws(LambdaRuntimeError) -> StreamChannel {
@@ -133,6 +135,7 @@ package final class StreamChannel: @unchecked Sendable {
     private var failure: LambdaErrorPayload?
     private var uploadEnded: String?
 
+    /// An empty, open channel.
     package init() {}
 
     /// Queues `chunk`, waiting while too much is queued.

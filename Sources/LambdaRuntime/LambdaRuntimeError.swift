@@ -1,6 +1,7 @@
 /// The one error type of the runtime: what went wrong between this process and the Lambda Runtime API,
 /// or in its own configuration.
 public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure it is; it picks the ``errorType`` Lambda reports.
     public enum Code: Sendable, Equatable {
         /// `AWS_LAMBDA_RUNTIME_API` is not set, so there is no Runtime API to talk to.
         case runtimeAPINotConfigured
@@ -18,19 +19,24 @@ public struct LambdaRuntimeError: Error, Sendable, CustomStringConvertible {
         case responseStream
     }
 
+    /// What kind of failure it is.
     public let code: Code
     /// What the user should know: what was wrong and how to fix it.
     public let message: String
 
+    /// Creates an error of kind `code` whose text is `message`.
     package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The ``message``.
     public var description: String { message }
 }
 
 extension LambdaRuntimeError: LambdaReportableError {
+    /// The `Runtime.*` type Lambda reports: `Runtime.InvalidConfiguration`, `Runtime.HandlerNotFound`,
+    /// `Runtime.RuntimeAPIError` or `Runtime.ResponseStreamError`, by ``code-swift.property``.
     public var errorType: String {
         switch code {
         case .runtimeAPINotConfigured, .handlerNotConfigured: "Runtime.InvalidConfiguration"
@@ -40,5 +46,6 @@ extension LambdaRuntimeError: LambdaReportableError {
         }
     }
 
+    /// The ``message``, as Lambda reports it.
     public var errorMessage: String { message }
 }

@@ -10,6 +10,7 @@ package final class Locked<Value>: @unchecked Sendable {
     private let lock = ConditionLock()
     private var value: Value
 
+    /// Wraps `value`, which from then on is reached only through `withLock(_:)`.
     package init(_ value: Value) {
         self.value = value
     }

@@ -40,6 +40,7 @@ package final class ConditionLock: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
+    /// Allocates and initialises the mutex and the condition variable; they live as long as the lock.
     package init() {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
@@ -85,6 +86,7 @@ package final class OneShot<Value: Sendable>: @unchecked Sendable {
     private let lock = ConditionLock()
     private var value: Value?
 
+    /// An unset value: ``wait()`` blocks until ``fulfil(_:)`` is called.
     package init() {}
 
     /// Sets the value and wakes the waiters. Later calls are ignored.

@@ -19,13 +19,21 @@ package final class RuntimeAPIClient {
 
     /// One invocation: the event bytes and the headers that came with them.
     package struct Invocation {
+        /// The event payload, exactly as Lambda sent it.
         package var event: [UInt8]
+        /// `Lambda-Runtime-Aws-Request-Id`: the id every answer for this invocation is posted under; never empty.
         package var requestID: String
+        /// `Lambda-Runtime-Deadline-Ms`, in milliseconds since the Unix epoch; `Int64.max` when absent or unreadable.
         package var deadlineMilliseconds: Int64
+        /// `Lambda-Runtime-Invoked-Function-Arn`; empty when absent.
         package var invokedFunctionARN: String
+        /// `Lambda-Runtime-Trace-Id`; `nil` when absent.
         package var traceID: String?
+        /// `Lambda-Runtime-Client-Context`, unparsed; `nil` when absent.
         package var clientContext: String?
+        /// `Lambda-Runtime-Cognito-Identity`, unparsed; `nil` when absent.
         package var cognitoIdentity: String?
+        /// `Lambda-Runtime-Aws-Tenant-Id`; `nil` when absent.
         package var tenantID: String?
         /// `Lambda-Runtime-Invocation-Id`, when the Runtime API sent it: echoed on the answer.
         package var invocationID: String?
@@ -53,6 +61,7 @@ package final class RuntimeAPIClient {
     /// printf each, so the hot path sends none beyond what the contract needs (no User-Agent either).
     private let responseHeaders = HeaderList(["Expect:", "Content-Type:"])
 
+    /// A client with its own libcurl handle for the Runtime API at `endpoint`; it connects on the first request.
     /// - Parameter endpoint: The `host:port` of the Runtime API, as in `AWS_LAMBDA_RUNTIME_API`.
     package init(endpoint: String) throws(LambdaRuntimeError) {
         self.curl = try CurlEasy(

@@ -62,6 +62,7 @@ public enum RuntimeLoop {
         package var runtimeAPI: String?
         /// `_HANDLER`: the name of the handler to run.
         package var handlerName: String?
+        /// The function's name, version, memory and log destination.
         package var function: FunctionConfiguration
         /// `AWS_LAMBDA_MAX_CONCURRENCY`: how many workers to run; 1 outside Lambda Managed Instances.
         package var maxConcurrency: Int
@@ -70,6 +71,8 @@ public enum RuntimeLoop {
         /// Problems with the values, to log at start.
         package var warnings: [String]
 
+        /// Settings from explicit values: one worker, graceful shutdown decided by the hooks, and no warnings
+        /// unless given.
         package init(
             runtimeAPI: String?,
             handlerName: String?,
@@ -86,6 +89,7 @@ public enum RuntimeLoop {
             self.warnings = warnings
         }
 
+        /// Reads the settings from the process's environment; a value it cannot use becomes a warning, never a failure.
         package static func fromEnvironment() -> Settings {
             var warnings: [String] = []
             let concurrency = parseConcurrency(

@@ -7,6 +7,7 @@ package struct RuntimeResponseHeaders {
     package private(set) var values: [String?]
     private let names: [[UInt8]]
 
+    /// A parser that keeps the values of `names` and nothing else; every value starts as `nil`.
     /// - Parameter names: The header names to keep, in any case.
     package init(capturing names: [String]) {
         self.names = names.map { Array($0.lowercased().utf8) }

@@ -14,8 +14,11 @@ public protocol StreamingLambdaHandler {
 
 /// Streams the event back in three chunks of about a third each. For smoke tests and the streaming benchmark.
 public struct StreamEchoHandler: StreamingLambdaHandler {
+    /// An echo handler; it keeps no state.
     public init() {}
 
+    /// Writes `event` to `stream` in up to three chunks; an empty event writes nothing.
+    /// - Throws: ``LambdaRuntimeError`` when a chunk cannot be posted.
     public func handle(_ event: [UInt8], context: LambdaContext, stream: LambdaResponseStream) throws {
         let third = (event.count + 2) / 3
         var start = 0
@@ -31,10 +34,13 @@ public struct StreamEchoHandler: StreamingLambdaHandler {
 public struct StreamingClosureHandler: StreamingLambdaHandler {
     private let body: ([UInt8], LambdaContext, LambdaResponseStream) throws -> Void
 
+    /// Wraps `body`, which is called once per invocation with the event, the context and the stream.
     public init(_ body: @escaping ([UInt8], LambdaContext, LambdaResponseStream) throws -> Void) {
         self.body = body
     }
 
+    /// Calls the closure with `event`, `context` and `stream`.
+    /// - Throws: Whatever the closure throws.
     public func handle(_ event: [UInt8], context: LambdaContext, stream: LambdaResponseStream) throws {
         try body(event, context, stream)
     }

@@ -18,6 +18,7 @@ package final class TraceIDVariable {
     private var isSet = false
     private static let prefix = Array("\(LambdaEnvironment.traceID)=".utf8)
 
+    /// A variable with a 256-byte buffer, not yet put in the environment.
     package init() {
         capacity = 256
         buffer = .allocate(capacity: capacity)

@@ -3,12 +3,16 @@
 public struct RetryPolicy: Sendable {
     /// Attempts per request, the first included.
     public var maxAttempts: Int
+    /// The backoff ceiling before the first retry, in milliseconds; it doubles with each retry after.
     public var baseDelayMilliseconds: Int
+    /// The most any wait can be, in milliseconds, however many retries came before.
     public var maxDelayMilliseconds: Int
 
     /// The SDK default: 3 attempts.
     public static let standardMaxAttempts = 3
 
+    /// A policy of `maxAttempts` attempts (at least 1), waiting up to 50 ms before the first retry and never more than
+    /// 2 s by default; negative delays count as 0.
     public init(
         maxAttempts: Int = RetryPolicy.standardMaxAttempts,
         baseDelayMilliseconds: Int = 50,

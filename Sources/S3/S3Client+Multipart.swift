@@ -3,13 +3,16 @@ import SigV4
 
 /// One part of a multipart upload, as `ListParts` reports it.
 public struct S3UploadedPart: Sendable, Equatable {
+    /// The part's number, 1 to 10,000.
     public var partNumber: Int
     /// Quoted, as S3 sends it.
     public var eTag: String
+    /// The part's size in bytes.
     public var size: Int64
     /// Base64 SHA-256 of the part, when the upload was created with that checksum algorithm.
     public var checksumSHA256: String?
 
+    /// A part numbered `partNumber` of `size` bytes, with the `eTag` (and checksum) S3 reported for it.
     public init(partNumber: Int, eTag: String, size: Int64, checksumSHA256: String? = nil) {
         self.partNumber = partNumber
         self.eTag = eTag
@@ -20,6 +23,7 @@ public struct S3UploadedPart: Sendable, Equatable {
 
 /// One page of `ListParts`.
 public struct S3PartList: Sendable, Equatable {
+    /// The page's parts, in ascending part number order.
     public var parts: [S3UploadedPart]
     /// The marker of the next page, `nil` on the last.
     public var nextPartNumberMarker: Int?
@@ -28,6 +32,7 @@ public struct S3PartList: Sendable, Equatable {
 extension S3Client {
     /// What a multipart upload's object will carry.
     public struct MultipartOptions: Sendable, Equatable {
+        /// The object's `Content-Type`, stored with it; `nil` sends none.
         public var contentType: String?
         /// `x-amz-meta-*` values, by name without the prefix.
         public var metadata: [String: String]
@@ -38,6 +43,7 @@ extension S3Client {
         /// The object's tags, set when it is completed.
         public var tags: [String: String]
 
+        /// Options that set nothing on the object unless given; see each property.
         public init(
             contentType: String? = nil,
             metadata: [String: String] = [:],

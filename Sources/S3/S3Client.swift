@@ -16,7 +16,9 @@ import Musl
 /// (5xx, `SlowDown`, resets, timeouts) are retried with bounded, jittered backoff; every request has a timeout.
 /// Not thread-safe: one client per thread, as the Lambda runtime runs one handler at a time.
 public final class S3Client {
+    /// Where requests go: the region and how bucket and key become a URL.
     public let endpoint: S3Endpoint
+    /// How failed requests are retried.
     public let retry: RetryPolicy
     private let http: CurlHTTPClient
     private let signer: SigV4Signer
@@ -25,12 +27,14 @@ public final class S3Client {
     /// Waits between retries; tests replace it to count the waits.
     package var sleep: (Int) -> Void = { milliseconds in usleep(useconds_t(milliseconds) * 1000) }
 
+    /// Creates a client with its own libcurl handle; nothing is sent until the first request.
     /// - Parameters:
     ///   - credentials: The credentials every request is signed with.
     ///   - endpoint: Where requests go, and how bucket and key become a URL.
     ///   - http: Timeouts and the CA bundle; the request timeout applies to every attempt.
     ///   - retry: How many attempts, and the backoff between them.
     ///   - now: The signing time source.
+    /// - Throws: `S3Error.Code.invalidRequest` when libcurl cannot be set up or the endpoint's region is empty.
     public init(
         credentials: AWSCredentials,
         endpoint: S3Endpoint,
@@ -71,6 +75,7 @@ public final class S3Client {
 
     /// What a `PutObject` stores besides the body.
     public struct PutOptions: Sendable, Equatable {
+        /// The object's `Content-Type`, stored with it; `nil` sends none.
         public var contentType: String?
         /// `x-amz-meta-*` values, by name without the prefix.
         public var metadata: [String: String]
@@ -79,6 +84,7 @@ public final class S3Client {
         /// The object's tags, set with it (`x-amz-tagging`).
         public var tags: [String: String]
 
+        /// Options that store nothing but the body unless given; see each property.
         public init(
             contentType: String? = nil,
             metadata: [String: String] = [:],
@@ -187,6 +193,7 @@ public final class S3Client {
         /// writer (GuardDuty merges its tag by reading and rewriting the set) between a tag write and the copy.
         public var tags: [String: String]?
 
+        /// Options that keep the source's tags and use the bucket's default encryption unless told otherwise.
         public init(kmsKeyID: String? = nil, copyTags: Bool = true, tags: [String: String]? = nil) {
             self.kmsKeyID = kmsKeyID
             self.copyTags = copyTags
@@ -289,8 +296,11 @@ public final class S3Client {
     /// A signed request, ready for libcurl: what `send` does before each attempt. Public for the benchmark, which
     /// times signing and request building apart from the network.
     public struct PreparedRequest: Sendable {
+        /// The HTTP method, as signed.
         public var method: String
+        /// The full URL, query included, exactly as signed; libcurl derives `Host` from it.
         public var url: String
+        /// Every header to send as name and value, `Authorization` and the `X-Amz-*` ones included, but `Host`.
         public var headers: [(String, String)]
     }
 

@@ -1,14 +1,23 @@
 /// The one error type of the S3 client: S3's own error (parsed from its XML body, or from the status of a
 /// bodiless `HEAD`), or a failure to reach it.
 public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure it is, for code that reacts to one kind; ``awsCode`` keeps S3's exact code.
     public enum Code: Sendable, Equatable {
+        /// The object does not exist (`NoSuchKey`, or a 404 without an error document, as `HEAD` answers).
         case noSuchKey
+        /// The bucket does not exist (`NoSuchBucket`).
         case noSuchBucket
         /// The multipart upload does not exist: completed, aborted, expired, or never started.
         case noSuchUpload
+        /// S3 refused the credentials or the signature: `AccessDenied`, `SignatureDoesNotMatch`, `InvalidAccessKeyId`,
+        /// `ExpiredToken`.
         case accessDenied
+        /// S3 asked for fewer requests (`SlowDown`, or a bodiless 503); retried.
         case slowDown
+        /// A condition of the request did not hold (`PreconditionFailed`, 412), such as `If-None-Match: *` on a key
+        /// that exists.
         case preconditionFailed
+        /// The requested byte range starts past the object's end (`InvalidRange`, 416).
         case invalidRange
         /// A 5xx from S3 other than `SlowDown`: `InternalError`, `ServiceUnavailable`, …
         case serverError
@@ -24,16 +33,20 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidRequest
     }
 
+    /// What kind of failure it is.
     public let code: Code
     /// S3's code (`NoSuchKey`, `SlowDown`, …), or a descriptive name for the client's own failures.
     public let awsCode: String
     /// The HTTP status, 0 when no response arrived.
     public let status: Int
+    /// S3's `Message`, or what the client found wrong, for example `HEAD answered without a size`.
     public let message: String
+    /// S3's request id (`RequestId` or `x-amz-request-id`), for AWS support; `nil` when no response arrived.
     public let requestID: String?
     /// How many attempts were made, retries included.
     public var attempts: Int
 
+    /// An error of kind `code`; `status` is 0 and `attempts` 1 unless given.
     public init(
         _ code: Code,
         awsCode: String,
@@ -58,6 +71,8 @@ public struct S3Error: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The code, the status, the message, the request id and the attempts in one line, for example
+    /// `S3 NoSuchKey (404): The specified key does not exist. [request 4442587FB7D0A2F9]`.
     public var description: String {
         var text = status > 0 ? "S3 \(awsCode) (\(status)): \(message)" : "S3 \(awsCode): \(message)"
         if let requestID { text += " [request \(requestID)]" }

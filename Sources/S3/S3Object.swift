@@ -1,8 +1,12 @@
 /// What `HEAD` tells about an object.
 public struct S3ObjectHead: Sendable, Equatable {
+    /// The object's size in bytes (`Content-Length`).
     public var size: Int64
+    /// `Content-Type`, as stored with the object; `nil` when S3 sent none.
     public var contentType: String?
+    /// `ETag`, quoted as S3 sends it; the MD5 of the body for single-part uploads without SSE-KMS.
     public var eTag: String?
+    /// `x-amz-version-id`; `nil` when the bucket is not versioned.
     public var versionID: String?
     /// `x-amz-server-side-encryption`: `aws:kms`, `AES256`, …
     public var serverSideEncryption: String?
@@ -35,13 +39,18 @@ public struct S3ObjectHead: Sendable, Equatable {
 
 /// One page of `ListObjectsV2`.
 public struct S3ObjectList: Sendable, Equatable {
+    /// One object of the page.
     public struct Entry: Sendable, Equatable {
+        /// The object's full key.
         public var key: String
+        /// The object's size in bytes.
         public var size: Int64
+        /// `ETag`, quoted as S3 sends it.
         public var eTag: String?
         /// ISO 8601, as `ListObjectsV2` sends it: `2026-11-29T12:00:00.000Z` (sorts as text).
         public var lastModified: String?
 
+        /// An entry for `key`, of `size` bytes.
         public init(key: String, size: Int64, eTag: String? = nil, lastModified: String? = nil) {
             self.key = key
             self.size = size
@@ -50,6 +59,7 @@ public struct S3ObjectList: Sendable, Equatable {
         }
     }
 
+    /// The page's objects, in key order (UTF-8 byte order).
     public var entries: [Entry]
     /// Pass it back to get the next page; `nil` on the last.
     public var continuationToken: String?

@@ -4,10 +4,15 @@
 /// elements, character data (with the five named entities, numeric references and CDATA) and nothing else.
 /// Attributes, comments, processing instructions and the DOCTYPE are skipped.
 package struct XMLElement: Sendable, Equatable {
+    /// The element's local name, without its namespace prefix: `Error`, `Key`, `ETag`.
     package var name: String
+    /// The character data directly inside the element, entities and CDATA decoded and nothing trimmed; for an element
+    /// with children, the whitespace between them.
     package var text: String
+    /// The child elements, in document order.
     package var children: [XMLElement]
 
+    /// An element named `name` with `text` and `children`; the parser starts each element empty and fills it in.
     package init(name: String, text: String = "", children: [XMLElement] = []) {
         self.name = name
         self.text = text
@@ -36,9 +41,13 @@ package struct XMLElement: Sendable, Equatable {
         return try reader.document()
     }
 
+    /// Why a document could not be read, and where.
     package struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The byte offset into the document at which reading stopped.
         package var offset: Int
+        /// What was wrong there, for example `</Key> closes <ETag>`.
         package var reason: String
+        /// `XML error at byte <offset>: <reason>`.
         package var description: String { "XML error at byte \(offset): \(reason)" }
     }
 

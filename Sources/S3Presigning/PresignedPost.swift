@@ -3,12 +3,14 @@ import SigV4
 
 /// A browser upload form: the URL to POST to and the fields to send before the file.
 public struct PresignedPost: Sendable, Equatable {
+    /// The form's `action`: the bucket's URL, `https://bucket.s3.region.amazonaws.com/` or path style.
     public var url: String
     /// In order; the file field must come after all of them.
     public var fields: [(name: String, value: String)]
     /// The policy document, before base64, for inspection and logs.
     public var policyJSON: String
 
+    /// Whether both have the same URL, the same policy and the same fields in the same order.
     public static func == (lhs: PresignedPost, rhs: PresignedPost) -> Bool {
         lhs.url == rhs.url && lhs.policyJSON == rhs.policyJSON
             && lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
@@ -30,18 +32,25 @@ public struct PostPolicy: Sendable, Equatable {
         case startsWith(String)
     }
 
+    /// How the form's `Content-Type`, which S3 stores with the object, must look.
     public enum ContentTypeCondition: Sendable, Equatable {
+        /// Exactly this type; the form's fields carry it.
         case exact(String)
+        /// Any type that starts with this prefix, for example `image/`; the form must add a `Content-Type` field.
         case startsWith(String)
     }
 
+    /// The bucket the form uploads to.
     public var bucket: String
+    /// The key, or key prefix, the upload must have.
     public var key: KeyCondition
     /// `content-length-range`: the file's size in bytes must lie in it.
     public var contentLength: ClosedRange<Int64>?
+    /// The `Content-Type` the upload must have; `nil` allows any.
     public var contentType: ContentTypeCondition?
     /// SSE-KMS: `x-amz-server-side-encryption: aws:kms`, and this key when set.
     public var kmsKeyID: String?
+    /// Requires SSE-KMS (`x-amz-server-side-encryption: aws:kms`) without naming a key; implied by ``kmsKeyID``.
     public var serverSideEncryptionKMS: Bool
     /// `x-amz-meta-*` values, by name without the prefix.
     public var metadata: [String: String]
@@ -50,6 +59,8 @@ public struct PostPolicy: Sendable, Equatable {
     /// Seconds the form stays usable.
     public var expires: Int
 
+    /// A policy for one upload to `bucket` under `key`, usable for `expires` seconds; the other conditions are off
+    /// unless given.
     public init(
         bucket: String,
         key: KeyCondition,

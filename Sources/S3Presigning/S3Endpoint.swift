@@ -2,6 +2,7 @@ import SigV4
 
 /// Where S3 requests go, and how the bucket and key become a URL.
 public struct S3Endpoint: Sendable, Equatable {
+    /// How requests address the bucket: in the host name, in the path, through Transfer Acceleration or at another S3.
     public enum Style: Sendable, Equatable {
         /// `https://{bucket}.s3.{region}.amazonaws.com/{key}`. Buckets with dots fall back to path style, as
         /// their names do not match the wildcard certificate.
@@ -14,9 +15,13 @@ public struct S3Endpoint: Sendable, Equatable {
         case custom(scheme: String, host: String, port: Int?)
     }
 
+    /// The bucket's region, for example `eu-west-1`: it names the AWS host and scopes every signature.
     public var region: String
+    /// How the bucket and key become the URL.
     public var style: Style
 
+    /// An endpoint in `region` addressed in `style`, virtual-hosted unless told otherwise.
+    /// - Throws: `S3PresignError.emptyRegion` when `region` is empty.
     public init(region: String, style: Style = .virtualHosted) throws(S3PresignError) {
         guard !region.isEmpty else {
             throw S3PresignError(.emptyRegion, "the region is empty: set AWS_REGION or pass --region")
@@ -51,15 +56,20 @@ public struct S3Endpoint: Sendable, Equatable {
 
     /// The URL parts for an object (or, with an empty key, for the bucket).
     package struct Location: Sendable {
+        /// `https` for AWS; `http` or `https` for a custom endpoint.
         package var scheme: String
         /// Host with port, as in the `Host` header.
         package var host: String
         /// Percent-encoded path, as sent and as signed.
         package var path: String
 
+        /// `scheme://host[:port]`, without a path.
         package var base: String { "\(scheme)://\(host)" }
     }
 
+    /// The URL parts for `key` in `bucket` under this endpoint's style; an empty `key` gives the bucket's own URL.
+    /// - Throws: `S3PresignError.invalidBucketName` for a name S3 does not allow, or `.accelerateWithDottedBucket`
+    ///   for a dotted bucket under Transfer Acceleration.
     package func location(bucket: String, key: String) throws(S3PresignError) -> Location {
         try S3Names.validateBucket(bucket)
         let encodedKey = URIEncoding.encode(key, keepSlash: true)

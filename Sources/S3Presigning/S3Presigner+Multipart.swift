@@ -93,9 +93,12 @@ extension S3Presigner {
 
     /// One uploaded part: its number and the ETag S3 answered with.
     public struct CompletedPart: Sendable, Equatable {
+        /// The part's number, 1 to ``S3Presigner/maximumPartNumber``, as it was uploaded.
         public var partNumber: Int
+        /// The `ETag` S3 answered the part's PUT with, sent back as it came.
         public var eTag: String
 
+        /// A part uploaded as `partNumber`, for which S3 answered `eTag`.
         public init(partNumber: Int, eTag: String) {
             self.partNumber = partNumber
             self.eTag = eTag

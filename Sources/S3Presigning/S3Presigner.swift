@@ -2,9 +2,12 @@ import SigV4
 
 /// Presigned S3 requests: PUT and GET URLs, POST policies, and the requests of multipart uploads.
 public struct S3Presigner: Sendable {
+    /// Where the presigned requests go: the region and the addressing style.
     public let endpoint: S3Endpoint
     private let signer: SigV4Signer
 
+    /// A presigner that signs with `credentials` for `endpoint`'s region.
+    /// - Throws: `S3PresignError.signing` when a SigV4 signer cannot be made for that region.
     public init(credentials: AWSCredentials, endpoint: S3Endpoint) throws(S3PresignError) {
         self.endpoint = endpoint
         do {
@@ -21,7 +24,9 @@ public struct S3Presigner: Sendable {
 
     /// A presigned request: where to send it, and the headers to send exactly as signed.
     public struct PresignedURL: Sendable, Equatable {
+        /// The HTTP method the URL is signed for: `PUT` (objects and parts) or `GET`.
         public var method: String
+        /// The full URL with the signature in its query; until it expires, it works for anyone who has it.
         public var url: String
         /// Every signed header but `Host`: a client that leaves one out, or changes it, is refused.
         public var headers: [String: String]
@@ -29,6 +34,7 @@ public struct S3Presigner: Sendable {
 
     /// What a presigned PUT binds, besides the bucket and key.
     public struct PutOptions: Sendable, Equatable {
+        /// Signs `Content-Type`: the upload must send exactly this type, which S3 stores; `nil` leaves it free.
         public var contentType: String?
         /// Server-side encryption with KMS: `x-amz-server-side-encryption: aws:kms`, and this key when set.
         public var kmsKeyID: String?
@@ -43,6 +49,7 @@ public struct S3Presigner: Sendable {
         /// Signs `Content-Length`: the body must be exactly this many bytes.
         public var contentLength: Int64?
 
+        /// Options that bind nothing beyond the bucket and key unless given; see each property.
         public init(
             contentType: String? = nil,
             kmsKeyID: String? = nil,
@@ -111,6 +118,7 @@ public struct S3Presigner: Sendable {
     ///   - contentType: Signed as `response-content-type`: S3 answers with this `Content-Type`.
     ///   - expires: Seconds the URL stays valid, 1 to 604,800.
     ///   - time: The signing time, from which `expires` counts.
+    /// - Throws: `S3PresignError` for an invalid bucket, key or expiry.
     public func presignGet(
         bucket: String,
         key: String,
@@ -240,8 +248,13 @@ public struct S3Presigner: Sendable {
 
 /// A request signed with an `Authorization` header, ready to send.
 public struct SignedHTTPRequest: Sendable {
+    /// The HTTP method: `POST` for CreateMultipartUpload and CompleteMultipartUpload.
     public var method: String
+    /// The full URL, query included; the signature is in the `Authorization` header, not here.
     public var url: String
+    /// Every header to send, as name and value, `Authorization` and the `X-Amz-*` ones included; `Host` is left to
+    /// the HTTP client, which derives it from ``url``.
     public var headers: [(String, String)]
+    /// The body, exactly as signed (its SHA-256 is in `X-Amz-Content-SHA256`); empty for none.
     public var body: [UInt8]
 }

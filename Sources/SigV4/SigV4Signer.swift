@@ -7,9 +7,13 @@ import Synchronization
 ///
 /// The signing key, four chained HMACs, is derived once per UTC day and cached.
 public struct SigV4Signer: Sendable {
+    /// The credentials every signature is made with.
     public let credentials: AWSCredentials
+    /// The region of the credential scope, for example `eu-west-1`.
     public let region: String
+    /// The service of the credential scope, for example `s3`.
     public let service: String
+    /// How each request's path becomes its canonical URI.
     public let uriRule: CanonicalURIRule
     private let keys: SigningKeyCache
 
@@ -24,6 +28,13 @@ public struct SigV4Signer: Sendable {
         }
     }
 
+    /// Creates a signer for one credential scope; signers of the same credentials, region and service share the
+    /// day's signing key.
+    /// - Parameters:
+    ///   - credentials: The credentials to sign with.
+    ///   - region: The region, for example `eu-west-1`.
+    ///   - service: The service's signing name, for example `s3`.
+    ///   - uriRule: How paths become canonical URIs: `.s3` (the default) or `.generic` for other services.
     /// - Throws: `SigV4Error.invalidSetting` when `region` or `service` is empty.
     public init(
         credentials: AWSCredentials,
@@ -56,9 +67,12 @@ public struct SigV4Signer: Sendable {
         public var request: SigningRequest
         let canonicalRequestBytes: [UInt8]
         let stringToSignBytes: [UInt8]
+        /// The signature, 64 lowercase hex digits, as it appears in the `Authorization` header.
         public var signature: String
 
+        /// The canonical request that was hashed, the first stage of the signing, for comparing with another signer's.
         public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        /// The string to sign, the second stage: the algorithm, the time, the scope and the canonical request's hash.
         public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 
@@ -122,9 +136,12 @@ public struct SigV4Signer: Sendable {
         public var signedHeaders: [SigningRequest.Header]
         let canonicalRequestBytes: [UInt8]
         let stringToSignBytes: [UInt8]
+        /// The signature, 64 lowercase hex digits, as it appears in the `X-Amz-Signature` parameter.
         public var signature: String
 
+        /// The canonical request that was hashed, the first stage of the signing, for comparing with another signer's.
         public var canonicalRequest: String { String(decoding: canonicalRequestBytes, as: UTF8.self) }
+        /// The string to sign, the second stage: the algorithm, the time, the scope and the canonical request's hash.
         public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     }
 

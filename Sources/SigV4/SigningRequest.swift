@@ -2,6 +2,7 @@ import Crypto
 
 /// A request as SigV4 sees it: method, path, query and headers.
 public struct SigningRequest: Sendable, Equatable {
+    /// The HTTP method, exactly as it goes into the canonical request: `GET`, `PUT`, `POST`.
     public var method: String
     /// The path. With `CanonicalURIRule.s3` it is used as it goes on the wire (already percent-encoded, as
     /// `S3Endpoint` builds it); with `.generic` the signer percent-encodes it (and may normalise it).
@@ -11,26 +12,35 @@ public struct SigningRequest: Sendable, Equatable {
     /// Header fields in any case and order; `host` must be one of them.
     public var headers: [Header]
 
+    /// One query parameter, unencoded; a name may repeat.
     public struct QueryItem: Sendable, Equatable {
+        /// The parameter's name, unencoded.
         public var name: String
+        /// The parameter's value, unencoded; it may be empty.
         public var value: String
 
+        /// Creates the parameter `name=value` from unencoded text.
         public init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
+    /// One header field; a name may repeat, and the signer joins the values with commas.
     public struct Header: Sendable, Equatable {
+        /// The field name, in any case.
         public var name: String
+        /// The field value; the signer trims it and collapses inner whitespace for the canonical request.
         public var value: String
 
+        /// Creates the field `name: value`.
         public init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
+    /// Creates a request from its parts; see ``path`` for how the path must be encoded.
     public init(method: String, path: String, query: [QueryItem] = [], headers: [Header]) {
         self.method = method
         self.path = path

@@ -15,6 +15,7 @@ public struct SigningTime: Sendable, Equatable, Hashable {
     /// `YYYYMMDD`: the date of the credential scope.
     public var dateStamp: Substring { amzDate.prefix(8) }
 
+    /// The time `epochSeconds` seconds after the Unix epoch (negative before it), in UTC.
     public init(epochSeconds: Int64) {
         self.epochSeconds = epochSeconds
         let days = Int(floorDivide(epochSeconds, 86_400))
