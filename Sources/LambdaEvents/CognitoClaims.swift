@@ -10,6 +10,7 @@ public struct CognitoClaims: Sendable {
     /// The claims as delivered.
     public let raw: [String: JSONValue]
 
+    /// A view of claims in any of the three forms.
     public init(_ raw: [String: JSONValue]) {
         self.raw = raw
     }
@@ -22,16 +23,19 @@ public struct CognitoClaims: Sendable {
 
     /// The claims of a REST API Cognito user pool authorizer; `nil` when the request was not authorised by one.
     public init?(_ request: APIGatewayRequest) {
-        guard let claims = request.requestContext.claims else { return nil }
+        guard let claims = request.requestContext?.claims else { return nil }
         self.init(claims)
     }
 
     /// Which token the claims came from.
     public enum TokenUse: String, Sendable {
+        /// An ID token: who the user is (`token_use` `id`).
         case id
+        /// An access token: what the client may do (`token_use` `access`).
         case access
     }
 
+    /// The claim `name` as delivered; `nil` when absent.
     public subscript(name: String) -> JSONValue? { raw[name] }
 
     /// A claim as text: strings as they are, numbers and booleans written out.
@@ -49,12 +53,15 @@ public struct CognitoClaims: Sendable {
     public var subject: String? { string("sub") }
     /// `cognito:username` (ID tokens) or `username` (access tokens).
     public var username: String? { string("cognito:username") ?? string("username") }
+    /// `token_use`: which token the claims came from; `nil` when absent or neither `id` nor `access`.
     public var tokenUse: TokenUse? { string("token_use").flatMap(TokenUse.init(rawValue:)) }
     /// The app client: `client_id` in access tokens, `aud` in ID tokens.
     public var clientID: String? { string("client_id") ?? audience.first }
     /// `aud`, one value or several.
     public var audience: [String] { list("aud", separator: " ") }
+    /// `iss`: the user pool's URL, `https://cognito-idp.{region}.amazonaws.com/{userPoolId}`.
     public var issuer: String? { string("iss") }
+    /// `email`: the user's email address (ID tokens only).
     public var email: String? { string("email") }
     /// `scope`, split on spaces.
     public var scopes: [String] { list("scope", separator: " ") }

@@ -26,19 +26,19 @@ public enum EventSummary {
         case .tokenAuthorizer(let event):
             facts = [
                 "methodArn": .string(event.methodArn),
-                "tokenBytes": .integer(Int64(event.authorizationToken.utf8.count)),
+                "tokenBytes": .integer(Int64(event.authorizationToken?.utf8.count ?? 0)),
             ]
         case .requestAuthorizer(let event):
             facts = ["methodArn": .string(event.methodArn), "version": event.version.map(JSONValue.string) ?? .null]
         case .v2Authorizer(let event):
             facts = [
-                "routeArn": .string(event.routeArn),
+                "routeArn": event.routeArn.map(JSONValue.string) ?? .null,
                 "identitySources": .integer(Int64(event.identitySource?.count ?? 0)),
             ]
         case .s3(let event):
             facts = ["records": .array(event.records.map(summary))]
         case .s3Test(let event):
-            facts = ["bucket": .string(event.bucket)]
+            facts = ["bucket": event.bucket.map(JSONValue.string) ?? .null]
         case .eventBridgeS3(let event):
             facts = [
                 "detailType": .string(event.detailType),
@@ -53,7 +53,9 @@ public enum EventSummary {
                 "key": .string(event.detail.s3ObjectDetails.objectKey),
                 "scanStatus": event.detail.scanStatus.map(JSONValue.string) ?? .null,
                 "result": .string(event.detail.result.description),
-                "threats": .array((event.detail.scanResultDetails?.threats ?? []).map { .string($0.name) }),
+                "threats": .array(
+                    (event.detail.scanResultDetails?.threats ?? []).compactMap { $0.name.map(JSONValue.string) }
+                ),
             ]
         case .sqs(let event):
             facts = [
@@ -72,7 +74,7 @@ public enum EventSummary {
                 "messages": .array(
                     event.records.map { record in
                         [
-                            "messageId": .string(record.sns.messageId),
+                            "messageId": record.sns.messageId.map(JSONValue.string) ?? .null,
                             "notification": notification { () throws(LambdaEventError) in
                                 try record.sns.s3Notification()
                             },
@@ -82,15 +84,15 @@ public enum EventSummary {
             ]
         case .preTokenGenerationV1(let event):
             facts = [
-                "triggerSource": .string(event.triggerSource),
-                "userName": .string(event.userName),
-                "groups": .array((event.request.groupConfiguration.groupsToOverride ?? []).map(JSONValue.string)),
+                "triggerSource": event.triggerSource.map(JSONValue.string) ?? .null,
+                "userName": event.userName.map(JSONValue.string) ?? .null,
+                "groups": .array((event.request.groupConfiguration?.groupsToOverride ?? []).map(JSONValue.string)),
             ]
         case .preTokenGenerationV2(let event):
             facts = [
-                "triggerSource": .string(event.triggerSource),
-                "userName": .string(event.userName),
-                "groups": .array((event.request.groupConfiguration.groupsToOverride ?? []).map(JSONValue.string)),
+                "triggerSource": event.triggerSource.map(JSONValue.string) ?? .null,
+                "userName": event.userName.map(JSONValue.string) ?? .null,
+                "groups": .array((event.request.groupConfiguration?.groupsToOverride ?? []).map(JSONValue.string)),
                 "scopes": .array((event.request.scopes ?? []).map(JSONValue.string)),
             ]
         }
@@ -130,7 +132,7 @@ public enum EventSummary {
         do {
             switch try decode() {
             case .records(let event): return ["records": .array(event.records.map(summary))]
-            case .test(let test): return ["test": .string(test.bucket)]
+            case .test(let test): return ["test": test.bucket.map(JSONValue.string) ?? .null]
             }
         } catch {
             return ["error": .string(error.message)]

@@ -2,40 +2,72 @@ import LambdaCodable
 import LambdaRuntime
 
 /// Which kind of event a JSON payload is, told by its shape.
+///
+/// The raw values name the kinds in error messages, summaries and the `Events/` file names. The members each kind is
+/// told by are listed in <doc:RequiredFields>.
 public enum LambdaEventKind: String, Sendable, CaseIterable, Codable {
+    /// An API Gateway HTTP API request, payload format 2.0: `rawPath` and a `requestContext` object.
     case apiGatewayV2 = "apigateway-http-v2"
+    /// A Function URL request: payload 2.0 whose `requestContext.domainName` is a `.lambda-url.` host.
     case functionURL = "lambda-url"
+    /// An API Gateway REST API proxy request, payload format 1.0: `httpMethod` and `path`.
     case apiGatewayV1 = "apigateway-rest-v1"
+    /// A REST `TOKEN` authorizer event: `type` `TOKEN`.
     case tokenAuthorizer = "authorizer-token"
+    /// A REST (or HTTP API payload 1.0) `REQUEST` authorizer event: `type` `REQUEST` and a `methodArn`.
     case requestAuthorizer = "authorizer-request"
+    /// An HTTP API authorizer event, payload 2.0: `type` `REQUEST` and a `routeArn`.
     case v2Authorizer = "authorizer-http-v2"
+    /// S3 notifications: `Records` whose first record's `eventSource` is `aws:s3`.
     case s3 = "s3"
+    /// S3's test message: `Event` `s3:TestEvent`.
     case s3Test = "s3-test"
+    /// An S3 event through EventBridge: a `detail-type` and `source` `aws.s3`.
     case eventBridgeS3 = "eventbridge-s3"
+    /// A GuardDuty Malware Protection scan result through EventBridge: its `detail-type` and `source`.
     case guardDutyMalwareScan = "guardduty-malware-scan"
+    /// An SQS batch: `Records` whose first record's `eventSource` is `aws:sqs`.
     case sqs = "sqs"
+    /// SNS messages: `Records` whose first record's `EventSource` is `aws:sns`.
     case sns = "sns"
+    /// Cognito Pre Token Generation, version 1: a `TokenGeneration_*` `triggerSource` and `version` `"1"`.
     case preTokenGenerationV1 = "cognito-pre-token-generation-v1"
+    /// Cognito Pre Token Generation, version 2 or 3: a `TokenGeneration_*` `triggerSource`, any other `version`.
     case preTokenGenerationV2 = "cognito-pre-token-generation-v2"
 }
 
 /// Any event the upload service receives, decoded into its type.
 public enum LambdaEvent: Sendable, Equatable {
+    /// An API Gateway HTTP API request, payload format 2.0.
     case apiGatewayV2(APIGatewayV2Request)
+    /// A Lambda Function URL request.
     case functionURL(FunctionURLRequest)
+    /// An API Gateway REST API proxy request.
     case apiGatewayV1(APIGatewayRequest)
+    /// A REST `TOKEN` authorizer event.
     case tokenAuthorizer(APIGatewayTokenAuthorizerEvent)
+    /// A `REQUEST` authorizer event, REST or HTTP API payload 1.0.
     case requestAuthorizer(APIGatewayRequestAuthorizerEvent)
+    /// An HTTP API authorizer event, payload 2.0.
     case v2Authorizer(APIGatewayV2AuthorizerEvent)
+    /// S3 notifications delivered directly.
     case s3(S3Event)
+    /// S3's test message, sent when a notification is configured.
     case s3Test(S3TestEvent)
+    /// An S3 event through EventBridge.
     case eventBridgeS3(EventBridgeS3Event)
+    /// A GuardDuty Malware Protection scan result through EventBridge.
     case guardDutyMalwareScan(GuardDutyMalwareScanEvent)
+    /// An SQS batch.
     case sqs(SQSEvent)
+    /// SNS messages.
     case sns(SNSEvent)
+    /// Cognito Pre Token Generation, version 1.
     case preTokenGenerationV1(CognitoPreTokenGenerationV1Event)
+    /// Cognito Pre Token Generation, version 2 or 3.
     case preTokenGenerationV2(CognitoPreTokenGenerationV2Event)
 
+    /// The kind of the event, as `LambdaEvent.kind(of:)` tells it.
     public var kind: LambdaEventKind {
         switch self {
         case .apiGatewayV2: .apiGatewayV2
@@ -71,6 +103,7 @@ public enum LambdaEvent: Sendable, Equatable {
     }
 
     /// Decodes `bytes` as `kind`, without looking at its shape.
+    /// - Throws: `LambdaEventError`: `.malformed`, or `.invalid` with the JSON path that failed.
     public static func decode(_ kind: LambdaEventKind, from bytes: [UInt8]) throws(LambdaEventError) -> LambdaEvent {
         try decode(kind, from: try EventShape.document(bytes, path: "event"))
     }
@@ -184,19 +217,21 @@ enum EventShape {
             }
             return string(.version, equals: "1") ? .preTokenGenerationV1 : .preTokenGenerationV2
         }
-        if string(.type, equals: "TOKEN"), value(.authorizationToken) != nil { return .tokenAuthorizer }
+        // Only the members that tell the kinds apart are looked at; a kind's other members may be missing (a TOKEN
+        // event without a token is still one, and is refused as unauthorised).
+        if string(.type, equals: "TOKEN") { return .tokenAuthorizer }
         if string(.type, equals: "REQUEST") {
-            if value(.routeArn) != nil, string(.version, equals: "2.0") { return .v2Authorizer }
+            if value(.routeArn) != nil { return .v2Authorizer }
             if value(.methodArn) != nil { return .requestAuthorizer }
         }
-        if string(.version, equals: "2.0"), value(.routeKey) != nil, value(.rawPath) != nil,
+        if value(.rawPath) != nil, value(.version) == nil || string(.version, equals: "2.0"),
             let context = value(.requestContext), document.tokens[context].kind == .object
         {
             let domain = Members(document, object: context)["domainName"]
             return domain.map { document.string(at: $0, contains: ".lambda-url.") } == true
                 ? .functionURL : .apiGatewayV2
         }
-        if value(.httpMethod) != nil, value(.resource) != nil, value(.requestContext) != nil { return .apiGatewayV1 }
+        if value(.httpMethod) != nil, value(.path) != nil { return .apiGatewayV1 }
 
         let names = top.names
         let shown = names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "")
@@ -206,8 +241,8 @@ enum EventShape {
 
 /// The top-level member names that tell event shapes apart.
 enum Marker: Int, CaseIterable {
-    case records, event, detailType, source, triggerSource, version, type, authorizationToken, routeArn, methodArn
-    case routeKey, rawPath, requestContext, httpMethod, resource
+    case records, event, detailType, source, triggerSource, version, type, routeArn, methodArn
+    case rawPath, requestContext, httpMethod, path
 
     var name: StaticString {
         switch self {
@@ -218,14 +253,12 @@ enum Marker: Int, CaseIterable {
         case .triggerSource: "triggerSource"
         case .version: "version"
         case .type: "type"
-        case .authorizationToken: "authorizationToken"
         case .routeArn: "routeArn"
         case .methodArn: "methodArn"
-        case .routeKey: "routeKey"
         case .rawPath: "rawPath"
         case .requestContext: "requestContext"
         case .httpMethod: "httpMethod"
-        case .resource: "resource"
+        case .path: "path"
         }
     }
 

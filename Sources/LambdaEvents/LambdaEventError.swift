@@ -3,6 +3,7 @@ import LambdaRuntime
 /// What was wrong with an event: its shape is not one this module knows, or it did not decode as the type its
 /// shape says. Messages name the JSON path, e.g. `requestContext.http.method: expected a string`.
 public struct LambdaEventError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of problem the event has.
     public enum Code: Sendable, Equatable {
         /// The JSON is not any known event: the message lists its top-level keys.
         case unrecognised
@@ -14,14 +15,18 @@ public struct LambdaEventError: Error, Sendable, Equatable, CustomStringConverti
         case invalidNestedPayload
     }
 
+    /// What kind of problem the event has.
     public let code: Code
+    /// What was wrong, for the person who sent the event: the kind, the JSON path, the problem.
     public let message: String
 
+    /// An error of `code`, saying `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 
     static func bodyBytes(_ body: String?, isBase64Encoded: Bool, path: String) throws(LambdaEventError) -> [UInt8]? {

@@ -5,15 +5,21 @@ import LambdaRuntime
 
 /// The error that makes API Gateway answer 401: a REST authorizer must fail with exactly this message.
 public struct UnauthorizedError: Error, Sendable, Equatable, LambdaReportableError {
+    /// The one `Unauthorized` failure; it carries nothing else.
     public init() {}
+    /// `Unauthorized`: the type API Gateway looks for.
     public var errorType: String { "Unauthorized" }
+    /// `Unauthorized`: the exact message a REST authorizer must fail with for a 401.
     public var errorMessage: String { "Unauthorized" }
 }
 
 /// The JWKS could not be had: the authorizer fails (API Gateway answers 500) and lets nobody in.
 public struct AuthorizerUnavailableError: Error, Sendable, Equatable, LambdaReportableError {
+    /// Why the keys could not be fetched, for the function's log.
     public let message: String
+    /// `Authorizer.KeysUnavailable`, so the log tells a key outage from a bad token.
     public var errorType: String { "Authorizer.KeysUnavailable" }
+    /// The reason the JWKS fetch failed.
     public var errorMessage: String { message }
 }
 
@@ -29,9 +35,11 @@ public struct AuthorizerUnavailableError: Error, Sendable, Equatable, LambdaRepo
 /// Bad tokens of every kind get a deny, never a crash. A JWKS that cannot be fetched fails the invocation: no keys,
 /// no access.
 public struct AuthorizeHandler: LambdaHandler, Sendable {
+    /// Verifies each token against the user pool's issuer, client ids and JWKS.
     public let verifier: CognitoJWTVerifier
     private let clock: @Sendable () -> Int64
 
+    /// An authorizer over `verifier`, with `clock` (seconds since the epoch) for `exp` and `nbf`.
     public init(verifier: CognitoJWTVerifier, clock: (@Sendable () -> Int64)? = nil) {
         self.verifier = verifier
         self.clock = clock ?? { WallClock.nowMilliseconds() / 1000 }
@@ -54,6 +62,7 @@ public struct AuthorizeHandler: LambdaHandler, Sendable {
         case unauthorized(JWTVerificationError?)
     }
 
+    /// Answers an HTTP API or REST authorizer event with a simple response or an IAM policy.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let encoder = LambdaJSONEncoder()
         switch try LambdaEvent.decode(event) {
@@ -167,45 +176,49 @@ public struct AuthorizeHandler: LambdaHandler, Sendable {
 ///
 /// The limit is the largest of the user's groups in `UPLOAD_GROUP_LIMITS`, or `UPLOAD_MAX_BYTES`.
 public struct PreTokenHandler: LambdaHandler, Sendable {
+    /// The key prefix and size limits written into each token.
     public let limits: UploadLimits
 
+    /// A trigger that writes these limits' prefix and sizes.
     public init(limits: UploadLimits) {
         self.limits = limits
     }
 
+    /// From `UPLOAD_KEY_PREFIX`, `UPLOAD_MAX_BYTES` and `UPLOAD_GROUP_LIMITS`.
     public init(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
         self.init(limits: try UploadLimits(environment: environment))
     }
 
+    /// Adds `upload:prefix` and `upload:maxBytes` to a V1 or V2 Pre Token Generation event and returns it.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let encoder = LambdaJSONEncoder()
         switch try LambdaEvent.decode(event) {
         case .preTokenGenerationV1(var trigger):
             let (prefix, maxBytes) = try claims(
                 attributes: trigger.request.userAttributes,
-                groups: trigger.request.groupConfiguration.groupsToOverride ?? []
+                groups: trigger.request.groupConfiguration?.groupsToOverride ?? []
             )
-            var details = trigger.response.claimsOverrideDetails ?? .init()
+            var details = trigger.response?.claimsOverrideDetails ?? .init()
             var claims = details.claimsToAddOrOverride ?? [:]
             claims["upload:prefix"] = prefix
             claims["upload:maxBytes"] = String(maxBytes)
             details.claimsToAddOrOverride = claims
-            trigger.response.claimsOverrideDetails = details
+            trigger.response = .init(claimsOverrideDetails: details)
             return try encoder.encode(trigger)
         case .preTokenGenerationV2(var trigger):
             let (prefix, maxBytes) = try claims(
                 attributes: trigger.request.userAttributes,
-                groups: trigger.request.groupConfiguration.groupsToOverride ?? []
+                groups: trigger.request.groupConfiguration?.groupsToOverride ?? []
             )
             let added: [String: JSONValue] = ["upload:prefix": .string(prefix), "upload:maxBytes": .integer(maxBytes)]
-            var details = trigger.response.claimsAndScopeOverrideDetails ?? .init()
+            var details = trigger.response?.claimsAndScopeOverrideDetails ?? .init()
             var id = details.idTokenGeneration ?? .init()
             id.claimsToAddOrOverride = (id.claimsToAddOrOverride ?? [:]).merging(added) { $1 }
             var access = details.accessTokenGeneration ?? .init()
             access.claimsToAddOrOverride = (access.claimsToAddOrOverride ?? [:]).merging(added) { $1 }
             details.idTokenGeneration = id
             details.accessTokenGeneration = access
-            trigger.response.claimsAndScopeOverrideDetails = details
+            trigger.response = .init(claimsAndScopeOverrideDetails: details)
             return try encoder.encode(trigger)
         case let other:
             throw LambdaEventError(

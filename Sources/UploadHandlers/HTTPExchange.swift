@@ -7,11 +7,14 @@ import LambdaRuntime
 public struct UploadIdentity: Sendable, Equatable {
     /// Cognito's `sub`.
     public var subject: String
+    /// Cognito's `cognito:username` or `username`, for the log.
     public var username: String?
+    /// Cognito's `cognito:groups`: what the required group and the group limits read.
     public var groups: [String]
     /// `upload:maxBytes`, written into the token by the `pretoken` handler.
     public var maxBytes: Int64?
 
+    /// A user given directly, as tests and other front ends name one.
     public init(subject: String, username: String? = nil, groups: [String] = [], maxBytes: Int64? = nil) {
         self.subject = subject
         self.username = username
@@ -71,7 +74,7 @@ struct HTTPExchange {
         path = request.rawPath
         pathParameters = request.pathParameters ?? [:]
         query = request.queryStringParameters ?? [:]
-        headers = Self.lowercased(request.headers)
+        headers = Self.lowercased(request.headers ?? [:])
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
             identity = UploadIdentity(claims: claims)
@@ -90,7 +93,7 @@ struct HTTPExchange {
         body = try request.bodyBytes()
         if let claims = CognitoClaims(request) {
             identity = UploadIdentity(claims: claims)
-        } else if let context = request.requestContext.authorizer {
+        } else if let context = request.requestContext?.authorizer {
             identity = UploadIdentity(authorizerContext: context)
         }
     }
@@ -150,10 +153,14 @@ struct HTTPResponse {
 
 /// An error the client caused, answered as `{"error": code, "message": what to fix}`.
 public struct UploadAPIError: Error, Sendable, Equatable, Encodable {
+    /// The HTTP status of the answer.
     public var status: Int
+    /// The error code of the body's `error`: `BadRequest`, `Forbidden`, `TooLarge`, …
     public var error: String
+    /// The body's `message`: what was wrong with the request, and how to fix it.
     public var message: String
 
+    /// An answer of `status` with the body `{"error": error, "message": message}`.
     public init(_ status: Int, _ error: String, _ message: String) {
         self.status = status
         self.error = error

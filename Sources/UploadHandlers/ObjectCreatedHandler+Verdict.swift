@@ -19,7 +19,9 @@ import S3
 extension ObjectCreatedHandler {
     /// The verdict kept until validation ends: GuardDuty's result, the threat's name, and the ETag scanned.
     public static let scanTag = "upload-scan"
+    /// The name of the threat a kept verdict found.
     public static let threatTag = "upload-threat"
+    /// The ETag of the bytes a kept verdict scanned, so a verdict for other bytes is ignored.
     public static let scanETagTag = "upload-scan-etag"
     /// The tag GuardDuty Malware Protection writes on every object it scans.
     public static let guardDutyTag = "GuardDutyMalwareScanStatus"
@@ -143,7 +145,7 @@ extension ObjectCreatedHandler {
                 "object-created scan result",
                 metadata: [
                     "key": "\(details.objectKey)", "result": "\(event.detail.result)",
-                    "threats": "\((event.detail.scanResultDetails?.threats ?? []).map(\.name))",
+                    "threats": "\((event.detail.scanResultDetails?.threats ?? []).compactMap(\.name))",
                     "outcome": "\(outcome.status.rawValue)", "reason": "\(outcome.reason ?? "-")",
                 ]
             )
@@ -157,6 +159,7 @@ extension ObjectCreatedHandler {
         }
     }
 
+    /// Applies a malware scan's verdict to its object, or keeps it in the tags until validation ends.
     public func process(scan event: GuardDutyMalwareScanEvent) throws(S3Error) -> Outcome {
         let details = event.detail.s3ObjectDetails
         let key = details.objectKey
@@ -182,7 +185,7 @@ extension ObjectCreatedHandler {
         }
         let verdict = Verdict(
             result: event.detail.result,
-            threat: event.detail.scanResultDetails?.threats?.first.map { Self.tagValue($0.name) }
+            threat: event.detail.scanResultDetails?.threats?.first?.name.map { Self.tagValue($0) }
         )
         var tags = try client.getObjectTagging(bucket: object.bucket, key: key)
         switch tags[Self.statusTag] {
@@ -208,7 +211,8 @@ extension ObjectCreatedHandler {
     /// Validation may have rejected the object on GuardDuty's tag alone (`malware:unknown`: the tag has no threat
     /// name) and moved it before this event came: give the quarantine copy the threat's name.
     func nameThreat(of event: GuardDutyMalwareScanEvent, inQuarantineCopyOf key: String) throws(S3Error) {
-        guard event.detail.result == .threatsFound, let threat = event.detail.scanResultDetails?.threats?.first,
+        guard event.detail.result == .threatsFound,
+            let threat = event.detail.scanResultDetails?.threats?.first?.name,
             configuration.rejectAction == .quarantine
         else { return }
         let copy = configuration.quarantinePrefix + key
@@ -220,8 +224,8 @@ extension ObjectCreatedHandler {
         }
         guard tags[Self.reasonTag] == "malware:unknown" else { return }
         var named = tags
-        named[Self.reasonTag] = Self.tagValue("malware:" + threat.name)
-        named[Self.threatTag] = Self.tagValue(threat.name)
+        named[Self.reasonTag] = Self.tagValue("malware:" + threat)
+        named[Self.threatTag] = Self.tagValue(threat)
         try client.putObjectTagging(bucket: configuration.upload.bucket, key: copy, tags: Self.bounded(named))
     }
 

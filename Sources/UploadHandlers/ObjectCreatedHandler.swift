@@ -17,7 +17,9 @@ public enum RejectAction: String, Sendable, CaseIterable {
 
 /// The `object-created` handler's settings: the presigner's rules plus what to do with rejects.
 public struct ObjectCreatedConfiguration: Sendable {
+    /// The presigner's rules, which the stored object is held to.
     public var upload: PresignConfiguration
+    /// `REJECT_ACTION` (default `quarantine`): what becomes of an object that fails.
     public var rejectAction: RejectAction
     /// `QUARANTINE_PREFIX` (default `quarantine/`): where rejected objects go. Keys under it are never validated.
     public var quarantinePrefix: String
@@ -33,6 +35,7 @@ public struct ObjectCreatedConfiguration: Sendable {
     /// and tail, and the log says so.
     public var validateMaxBytes: Int64
 
+    /// Settings given directly; the endpoint is the upload one, without acceleration.
     public init(
         upload: PresignConfiguration,
         rejectAction: RejectAction = .quarantine,
@@ -52,6 +55,8 @@ public struct ObjectCreatedConfiguration: Sendable {
         self.endpoint = endpoint
     }
 
+    /// From the presigner's variables, `REJECT_ACTION`, `QUARANTINE_PREFIX`, `SCAN_REQUIRED`, `UPLOAD_STRIP_METADATA`
+    /// and `VALIDATE_MAX_BYTES`.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let upload = try PresignConfiguration(environment: environment)
         let action: RejectAction
@@ -110,12 +115,16 @@ public struct ObjectCreatedConfiguration: Sendable {
 public struct ObjectCreatedHandler: LambdaHandler {
     /// The tag that records the state, `pending`, `clean` or `rejected`, and the one with a rejection's reason.
     public static let statusTag = "upload-status"
+    /// The tag with a rejected object's reason code.
     public static let reasonTag = "upload-reason"
 
+    /// The rules, the reject action and the scan and strip settings.
     public let configuration: ObjectCreatedConfiguration
+    /// The checks of one object's size, type, owner and encryption.
     public let validation: ObjectValidation
     let client: S3Client
 
+    /// A handler that reads, tags, rewrites and moves objects through `client`.
     public init(configuration: ObjectCreatedConfiguration, client: S3Client) {
         self.configuration = configuration
         self.validation = ObjectValidation(configuration: configuration.upload)
@@ -139,11 +148,14 @@ public struct ObjectCreatedHandler: LambdaHandler {
 
     /// One object to validate, from whichever envelope carried it.
     public struct ObjectRecord: Sendable, Equatable {
+        /// The bucket the object is in.
         public var bucket: String
         /// The key as stored (notification keys arrive URL-encoded and are decoded here).
         public var key: String
+        /// The size the notification reported, which the stored object must match; `nil` when it gave none.
         public var size: Int64?
 
+        /// The object `key` of `bucket`, with the size the notification reported.
         public init(bucket: String, key: String, size: Int64?) {
             self.bucket = bucket
             self.key = key
@@ -153,23 +165,30 @@ public struct ObjectCreatedHandler: LambdaHandler {
 
     /// What became of one object.
     public struct Outcome: Sendable, Equatable, Encodable {
+        /// How processing one object ended.
         public enum Status: String, Sendable, Encodable {
             /// Validated, waiting for the malware verdict (or a verdict kept until validation ends).
             case pending
             case clean, rejected, skipped, gone, failed
         }
 
+        /// The object's key.
         public var key: String
+        /// How processing the object ended.
         public var status: Status
+        /// The rejection's reason code, or the S3 error of a failure.
         public var reason: String?
         /// `quarantined`, `deleted`, `tagged`, or nothing.
         public var action: String?
+        /// The object's size in bytes, once read.
         public var size: Int64?
+        /// The object's stored media type, once read.
         public var type: String?
         /// How much of the object the checks read: `whole-file`, or `head-and-tail` past `VALIDATE_MAX_BYTES`.
         public var checked: String?
     }
 
+    /// Validates every object of an S3, EventBridge, SNS or SQS event, or applies a GuardDuty scan result.
     public mutating func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         switch try LambdaEvent.decode(event) {
         case .sqs(let batch):
@@ -190,7 +209,7 @@ public struct ObjectCreatedHandler: LambdaHandler {
         case .guardDutyMalwareScan(let event):
             return try finish([process(scan: event, context: context)])
         case .s3Test(let event):
-            context.logger.info("s3:TestEvent acknowledged", metadata: ["bucket": "\(event.bucket)"])
+            context.logger.info("s3:TestEvent acknowledged", metadata: ["bucket": "\(event.bucket ?? "-")"])
             return try finish([])
         case let other:
             throw LambdaEventError(
@@ -353,13 +372,17 @@ public struct ObjectCreatedHandler: LambdaHandler {
 /// Raised after every record of a non-SQS event was tried, when some failed: Lambda then retries the event, and
 /// the records that succeeded come out the same the second time.
 public struct ObjectCreatedError: Error, LambdaReportableError, CustomStringConvertible {
+    /// The objects that could not be processed, each with its S3 error.
     public var failed: [ObjectCreatedHandler.Outcome]
 
+    /// `ObjectCreated.Failed`: Lambda retries the event.
     public var errorType: String { "ObjectCreated.Failed" }
+    /// How many objects failed, and the first five keys with their errors.
     public var errorMessage: String {
         let keys = failed.prefix(5).map { "\($0.key) (\($0.reason ?? "error"))" }.joined(separator: ", ")
         return "\(failed.count) object(s) could not be processed and were left as they were: \(keys)"
     }
+    /// The same text as `errorMessage`, for logs and string interpolation.
     public var description: String { errorMessage }
 }
 

@@ -1,5 +1,6 @@
 import LambdaEvents
 import LambdaRuntime
+import TestSupport
 import Testing
 
 @Suite("Dispatch by shape")
@@ -41,6 +42,35 @@ struct DispatchTests {
         let noSize =
             #"{"Records":[{"eventSource":"aws:s3","eventVersion":"2.1","awsRegion":"eu-west-1","eventTime":"t","eventName":"ObjectCreated:Put","s3":{"s3SchemaVersion":"1.0","configurationId":"c","bucket":{"name":"b","arn":"a"},"object":{"key":5}}}]}"#
         #expect(error(noSize)?.message == "s3 event: Records[0].s3.object.key: expected a string")
+    }
+
+    @Test func takesHandMadeEventsWithOnlyWhatHandlersReadAndNamesWhatIsMissing() throws {
+        // No domainPrefix, nor anything else a handler does not read.
+        let request = #"{"rawPath":"/api/uploads","requestContext":{"http":{"method":"POST"}}}"#
+        guard case .apiGatewayV2(let http) = try LambdaEvent.decode(Array(request.utf8)) else {
+            throw TestFailure("not an HTTP API request")
+        }
+        #expect(http.requestContext.http.method == "POST")
+        #expect(http.header("authorization") == nil)
+        #expect(try http.bodyBytes() == nil)
+        let token = #"{"type":"TOKEN","methodArn":"arn:aws:execute-api:eu-west-1:123456789012:a/prod/GET/x"}"#
+        guard case .tokenAuthorizer(let authorizer) = try LambdaEvent.decode(Array(token.utf8)) else {
+            throw TestFailure("not a TOKEN authorizer event")
+        }
+        #expect(authorizer.authorizationToken == nil)
+
+        #expect(
+            error(#"{"type":"TOKEN","authorizationToken":"Bearer x"}"#)
+                == LambdaEventError(.invalid, "authorizer-token event: methodArn: required key is missing")
+        )
+        let noBucketName = #"""
+            {"Records":[{"eventSource":"aws:s3","eventName":"ObjectCreated:Put",
+             "s3":{"bucket":{},"object":{"key":"k"}}}]}
+            """#
+        #expect(
+            error(noBucketName)
+                == LambdaEventError(.invalid, "s3 event: Records[0].s3.bucket.name: required key is missing")
+        )
     }
 
     @Test func reportsMalformedJSONAndNestedPayloadsWithTheirPlace() throws {

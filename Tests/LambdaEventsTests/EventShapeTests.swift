@@ -41,7 +41,7 @@ struct EventShapeTests {
 
         guard case .s3(let restore) = try event("s3-objectrestore-completed.json") else { throw TestFailure("kind") }
         #expect(restore.records[0].eventName == .objectRestoreCompleted)
-        #expect(restore.records[0].glacierEventData?.restoreEventData.lifecycleRestoreStorageClass != nil)
+        #expect(restore.records[0].glacierEventData?.restoreEventData?.lifecycleRestoreStorageClass != nil)
     }
 
     @Test func tellsTheTestEventWhichHasNoRecords() throws {
@@ -66,16 +66,16 @@ struct EventShapeTests {
 
     @Test func readsLambdasSNSCasingAndSNSsOwn() throws {
         guard case .sns(let sns) = try event("sns-s3-objectcreated.json") else { throw TestFailure("kind") }
-        #expect(sns.records[0].sns.signingCertURL.hasPrefix("https://sns.eu-west-1.amazonaws.com/"))
+        #expect(sns.records[0].sns.signingCertURL?.hasPrefix("https://sns.eu-west-1.amazonaws.com/") == true)
         #expect(sns.records[0].eventSource == "aws:sns")
         guard case .records = try sns.records[0].sns.s3Notification() else { throw TestFailure("records") }
-        // The envelope's own casing is SigningCertURL: Lambda's key does not decode it.
+        // The envelope's own casing is SigningCertURL: Lambda's key does not read it.
         let envelope = Array(
             #"{"Type":"Notification","MessageId":"m","TopicArn":"t","Message":"{}","Timestamp":"x","SignatureVersion":"1","Signature":"s","SigningCertURL":"https://c"}"#
                 .utf8
         )
         #expect(try LambdaJSONDecoder().decode(SNSNotification.self, from: envelope).signingCertURL == "https://c")
-        #expect(throws: DecodingError.self) { try LambdaJSONDecoder().decode(SNSEvent.Message.self, from: envelope) }
+        #expect(try LambdaJSONDecoder().decode(SNSEvent.Message.self, from: envelope).signingCertURL == nil)
     }
 
     @Test func readsEventBridgeObjectCreatedAndDeleted() throws {
@@ -117,7 +117,7 @@ struct EventShapeTests {
         guard case .apiGatewayV2(let form) = try event("apigw-http-v2-form-base64-body.json") else {
             throw TestFailure("kind")
         }
-        #expect(form.isBase64Encoded)
+        #expect(form.isBase64Encoded == true)
         let body = try #require(try form.bodyBytes())
         #expect(
             String(decoding: body, as: UTF8.self) == "filename=holiday+photo.jpg&contentType=image%2Fjpeg&size=482133"
@@ -133,7 +133,7 @@ struct EventShapeTests {
         }
         #expect(get.body == nil)
         #expect(get.multiValueHeaders?.isEmpty == false)
-        #expect(get.requestContext.claims?["sub"] != nil)
+        #expect(get.requestContext?.claims?["sub"] != nil)
         let raw = String(decoding: try ProjectEvents.bytes("apigw-rest-v1-cognito-authorizer.json"), as: UTF8.self)
         #expect(raw.contains(#""body": null"#))
     }
@@ -147,7 +147,7 @@ struct EventShapeTests {
         guard case .tokenAuthorizer(let token) = try event("authorizer-rest-token.json") else {
             throw TestFailure("kind")
         }
-        #expect(token.authorizationToken.hasPrefix("Bearer "))
+        #expect(token.authorizationToken?.hasPrefix("Bearer ") == true)
         guard case .requestAuthorizer(let rest) = try event("authorizer-rest-request.json") else {
             throw TestFailure("kind")
         }
@@ -166,8 +166,8 @@ struct EventShapeTests {
         guard case .preTokenGenerationV1(let v1) = try event("cognito-pretokengen-v1.json") else {
             throw TestFailure("kind")
         }
-        #expect(v1.triggerSource.hasPrefix("TokenGeneration_"))
-        #expect(v1.response.claimsOverrideDetails == nil)
+        #expect(v1.triggerSource?.hasPrefix("TokenGeneration_") == true)
+        #expect(v1.response == .init())
         guard case .preTokenGenerationV2(let v2) = try event("cognito-pretokengen-v2.json") else {
             throw TestFailure("kind")
         }

@@ -82,7 +82,7 @@ struct ResponseEncodingTests {
             CognitoPreTokenGenerationV1Event.self,
             from: try ProjectEventsBytes.load("cognito-pretokengen-v1.json")
         )
-        v1.response.claimsOverrideDetails = .init(claimsToAddOrOverride: ["upload:maxBytes": "10485760"])
+        v1.response = .init(claimsOverrideDetails: .init(claimsToAddOrOverride: ["upload:maxBytes": "10485760"]))
         let v1JSON = try json(v1)
         #expect(
             v1JSON.contains(
@@ -94,11 +94,13 @@ struct ResponseEncodingTests {
             CognitoPreTokenGenerationV2Event.self,
             from: try ProjectEventsBytes.load("cognito-pretokengen-v2.json")
         )
-        v2.response.claimsAndScopeOverrideDetails = .init(
-            idTokenGeneration: .init(claimsToAddOrOverride: ["upload:maxBytes": .integer(10_485_760)]),
-            accessTokenGeneration: .init(
-                claimsToAddOrOverride: ["upload:prefix": .string("uploads/u/")],
-                scopesToAdd: ["upload/write"]
+        v2.response = .init(
+            claimsAndScopeOverrideDetails: .init(
+                idTokenGeneration: .init(claimsToAddOrOverride: ["upload:maxBytes": .integer(10_485_760)]),
+                accessTokenGeneration: .init(
+                    claimsToAddOrOverride: ["upload:prefix": .string("uploads/u/")],
+                    scopesToAdd: ["upload/write"]
+                )
             )
         )
         let v2JSON = try json(v2)
