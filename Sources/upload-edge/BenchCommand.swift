@@ -79,6 +79,9 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
     @Option(help: "A directory with swift-aws-lambda-runtime's peer binaries, measured when present.")
     var peers: String = "/work/peers/swift-aws-lambda-runtime-peer/bin"
 
+    @Option(help: "aws-lambda-cpp's echo runtime, measured beside bootstrap when present.")
+    var cppPeer: String = "/work/peers/aws-lambda-cpp-peer/bin/echo"
+
     func validate() throws {
         guard cpu >= 0 else { throw ValidationError("--cpu must be a CPU number (0, 1, ...)") }
         guard invocations > 0, coldStarts > 0 else {
@@ -116,6 +119,17 @@ struct RuntimeBenchCommand: AsyncParsableCommand {
                 environment: ["_HANDLER": "echo"]
             ),
         ]
+        // The peers, built from their public sources outside the repository, run in the same run when present.
+        for (name, path) in [
+            ("swift-aws-lambda-runtime (peer-echo)", (peers as NSString).appendingPathComponent("peer-echo")),
+            ("aws-lambda-cpp (echo)", cppPeer),
+        ] {
+            if FileManager.default.isExecutableFile(atPath: path) {
+                subjects.append(RuntimeBenchmark.Subject(name: name, arguments: [path]))
+            } else {
+                FileHandle.standardError.write(Data("  no \(path): \(name) is left out\n".utf8))
+            }
+        }
         var handlerDirectory: String?
         if !skipAwslambdaric {
             try AwslambdaricCheck.require(python: python)

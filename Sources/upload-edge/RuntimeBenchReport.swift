@@ -20,28 +20,52 @@ struct RuntimeBenchReport: Codable {
     var swift: RuntimeBenchmark.Measurement? { measurements.first { $0.name.hasPrefix("bootstrap") } }
     var python: RuntimeBenchmark.Measurement? { measurements.first { $0.name.hasPrefix("awslambdaric") } }
 
+    /// The peers built from their public sources: swift-aws-lambda-runtime and aws-lambda-cpp.
+    var peers: [RuntimeBenchmark.Measurement] {
+        measurements.filter { $0.name.hasPrefix("swift-aws-lambda-runtime") || $0.name.hasPrefix("aws-lambda-cpp") }
+    }
+
+    /// Issue 15's goals for the shipped binary: ratios to peers in this run, and absolute sizes.
     var goals: [Goal] {
         var goals: [Goal] = []
         if let swift, let floor {
             let ratio = swift.cycleP50Microseconds / floor.cycleP50Microseconds
             goals.append(
-                Goal(name: "cycle p50 <= 1.9x the raw C client's", measured: Self.ratio(ratio), met: ratio <= 1.9)
+                Goal(name: "cycle p50 <= 1.6x the raw C client's", measured: Self.ratio(ratio), met: ratio <= 1.6)
             )
         }
         if let swift, let python {
             let ratio = swift.coldStartMedianMilliseconds / python.coldStartMedianMilliseconds
             goals.append(
-                Goal(name: "cold start <= 0.2x awslambdaric's", measured: Self.ratio(ratio), met: ratio <= 0.2)
+                Goal(name: "cold start <= 0.12x awslambdaric's", measured: Self.ratio(ratio), met: ratio <= 0.12)
             )
         }
+        if let swift {
+            for peer in peers {
+                let ratio = swift.coldStartMedianMilliseconds / peer.coldStartMedianMilliseconds
+                goals.append(
+                    Goal(name: "cold start below \(peer.name)'s", measured: Self.ratio(ratio), met: ratio < 1)
+                )
+            }
+        }
         if let swift, let peak = swift.peakResidentBytes {
-            goals.append(Goal(name: "peak RSS <= 12 MB", measured: Self.megabytes(peak), met: peak <= 12 << 20))
+            goals.append(Goal(name: "echo peak RSS <= 10 MB", measured: Self.megabytes(peak), met: peak <= 10 << 20))
+            for peer in peers {
+                guard let theirs = peer.peakResidentBytes else { continue }
+                goals.append(
+                    Goal(
+                        name: "echo peak RSS below \(peer.name)'s (\(Self.megabytes(theirs)))",
+                        measured: Self.megabytes(peak),
+                        met: peak < theirs
+                    )
+                )
+            }
         }
         goals.append(
             Goal(
-                name: "stripped static bootstrap <= 10 MB",
+                name: "stripped static bootstrap <= 15 MB",
                 measured: Self.megabytes(binary.strippedBytes) + (binary.staticSwiftStdlib ? "" : " (not static!)"),
-                met: binary.staticSwiftStdlib && binary.strippedBytes <= 10 << 20
+                met: binary.staticSwiftStdlib && binary.strippedBytes <= 15 << 20
             )
         )
         return goals
