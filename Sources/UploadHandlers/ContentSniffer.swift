@@ -11,7 +11,9 @@ public enum ContentSniffer {
     public struct Mismatch: Sendable, Equatable, CustomStringConvertible {
         /// A short code for tags and logs: `type-mismatch`, `active-content`, `unknown-type`.
         public var reason: String
+        /// A sentence for the log: the declared type, what the bytes are, or the marker found.
         public var detail: String
+        /// The reason and the detail, as `reason: detail`.
         public var description: String { "\(reason): \(detail)" }
     }
 

@@ -8,6 +8,7 @@ public protocol MultipartStore: Sendable {
     func parts(key: String, uploadID: String) throws(S3Error) -> [S3UploadedPart]
     /// Completes with `parts`, never over an existing object. Returns the object's ETag.
     func complete(key: String, uploadID: String, parts: [S3UploadedPart]) throws(S3Error) -> String
+    /// Aborts the upload, so S3 frees (and stops charging for) the parts it holds.
     func abort(key: String, uploadID: String) throws(S3Error)
 }
 
@@ -19,12 +20,20 @@ public final class S3MultipartStore: MultipartStore, @unchecked Sendable {
     let kmsKeyID: String?
     let client: S3Client
 
+    /// A store for uploads to `bucket`.
+    /// - Parameters:
+    ///   - bucket: The upload bucket.
+    ///   - kmsKeyID: The KMS key new uploads are encrypted with; `nil` for the bucket's default.
+    ///   - client: The S3 client; used from one thread only.
     public init(bucket: String, kmsKeyID: String?, client: S3Client) {
         self.bucket = bucket
         self.kmsKeyID = kmsKeyID
         self.client = client
     }
 
+    /// Starts an upload of `key` with its content type, `owner` metadata, SSE-KMS and SHA-256 part checksums.
+    /// - Returns: S3's upload ID.
+    /// - Throws: `S3Error` when S3 refuses or cannot be reached.
     public func create(key: String, contentType: String, owner: String) throws(S3Error) -> String {
         try client.createMultipartUpload(
             bucket: bucket,
@@ -38,10 +47,15 @@ public final class S3MultipartStore: MultipartStore, @unchecked Sendable {
         )
     }
 
+    /// Every part S3 holds for the upload, reading all pages of the listing.
+    /// - Throws: `S3Error`, e.g. `NoSuchUpload` when the upload was completed or aborted.
     public func parts(key: String, uploadID: String) throws(S3Error) -> [S3UploadedPart] {
         try client.listAllParts(bucket: bucket, key: key, uploadID: uploadID)
     }
 
+    /// Completes the upload with `parts`, refusing to replace an object already at `key`.
+    /// - Returns: The new object's ETag.
+    /// - Throws: `S3Error`, e.g. a failed precondition when `key` already exists.
     public func complete(key: String, uploadID: String, parts: [S3UploadedPart]) throws(S3Error) -> String {
         try client.completeMultipartUpload(
             bucket: bucket,
@@ -52,6 +66,8 @@ public final class S3MultipartStore: MultipartStore, @unchecked Sendable {
         )
     }
 
+    /// Aborts the upload and frees the parts S3 holds.
+    /// - Throws: `S3Error` when S3 refuses or cannot be reached.
     public func abort(key: String, uploadID: String) throws(S3Error) {
         try client.abortMultipartUpload(bucket: bucket, key: key, uploadID: uploadID)
     }

@@ -10,6 +10,7 @@ import SigV4
 public enum RejectAction: String, Sendable, CaseIterable {
     /// Copy to `{QUARANTINE_PREFIX}{key}` with metadata, tags and SSE kept, then delete the original.
     case quarantine
+    /// Delete it; nothing of the upload is kept.
     case delete
     /// Leave it in place, tagged `upload-status=rejected`.
     case tagOnly = "tag-only"
@@ -169,6 +170,9 @@ public struct ObjectCreatedHandler: LambdaHandler {
         public enum Status: String, Sendable, Encodable {
             /// Validated, waiting for the malware verdict (or a verdict kept until validation ends).
             case pending
+            /// `clean`: validated and scanned clean; `rejected`: failed validation or the scan, and the reject action taken;
+            /// `skipped`: not an upload to check (another bucket, a quarantine copy, a stale verdict); `gone`: deleted before
+            /// it was read; `failed`: an S3 or decoding error, so the message is retried.
             case clean, rejected, skipped, gone, failed
         }
 

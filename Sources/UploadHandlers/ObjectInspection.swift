@@ -22,19 +22,33 @@ package struct ObjectInspection {
     let client: S3Client
     let maxBytes: Int64
 
+    /// An inspection that reads objects with `client`.
+    /// - Parameters:
+    ///   - client: The S3 client the ranged GETs go through.
+    ///   - maxBytes: The largest object read whole; larger ones are checked by their head and tail only.
     package init(client: S3Client, maxBytes: Int64) {
         self.client = client
         self.maxBytes = maxBytes
     }
 
+    /// What an inspection found besides a problem: the digest, whether all of the object was read, and any stripped copy.
     package struct Result {
         /// The hex SHA-256 of the object, when stripping (it is recorded on the rewritten object); empty otherwise.
         package var sha256Hex: String
+        /// Whether every byte was checked; `false` for an object over `maxBytes`, checked by its head and tail.
         package var wholeFile: Bool
         /// The stripped copy, when stripping removed something.
         package var stripped: TemporaryFile?
     }
 
+    /// Checks the object at `key` from its first byte to its last (or its head and tail, when too large), and strips it.
+    /// - Parameters:
+    ///   - bucket: The bucket holding the object.
+    ///   - key: The object's key.
+    ///   - head: The object's HEAD, for its size.
+    ///   - type: The declared media type, which picks the format inspector.
+    ///   - strip: Whether to write a copy without identifying metadata (only for objects read whole).
+    /// - Throws: ``FileProblem`` for a file that fails the check or cannot be stripped, or `S3Error` when a read fails.
     package func inspect(
         bucket: String,
         key: String,
@@ -109,6 +123,7 @@ package struct ObjectInspection {
 package final class TemporaryFile: StrippedOutput {
     let path: String
     private let descriptor: Int32
+    /// How many bytes have been written so far.
     package private(set) var count: Int64 = 0
 
     init() throws(FileProblem) {
@@ -126,6 +141,8 @@ package final class TemporaryFile: StrippedOutput {
         unlink(path)
     }
 
+    /// Appends `bytes`, retrying short writes.
+    /// - Throws: ``FileProblem`` (`too-complex`) when the file cannot be written, e.g. `/tmp` is full.
     package func write(_ bytes: UnsafeRawBufferPointer) throws(FileProblem) {
         var done = 0
         while done < bytes.count {
@@ -138,6 +155,8 @@ package final class TemporaryFile: StrippedOutput {
         count += Int64(bytes.count)
     }
 
+    /// Overwrites bytes already written at `offset`.
+    /// - Throws: ``FileProblem`` (`too-complex`) when the file cannot be written.
     package func patch(at offset: Int64, _ bytes: [UInt8]) throws(FileProblem) {
         let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
         guard written == bytes.count else {

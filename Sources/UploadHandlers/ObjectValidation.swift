@@ -7,9 +7,12 @@ import S3
 public struct ObjectValidation: Sendable {
     /// The presigner's configuration: prefix, limits, allowed types and KMS key are the same rules.
     public var configuration: PresignConfiguration
+    /// The key prefix and size limits, from ``configuration``.
     public var limits: UploadLimits { configuration.limits }
+    /// The KMS key every object must be encrypted with, from ``configuration``.
     public var kmsKeyID: String? { configuration.kmsKeyID }
 
+    /// Rules taken from the presigner's configuration.
     public init(configuration: PresignConfiguration) {
         self.configuration = configuration
     }
@@ -22,8 +25,11 @@ public struct ObjectValidation: Sendable {
 
     /// Why an object failed, as a tag value (`reason`) and a sentence for the log (`detail`).
     public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+        /// A short machine-readable tag for the failure, written as the object's tag value.
         public var reason: String
+        /// A sentence for the log saying what was wrong with the object.
         public var detail: String
+        /// The reason and the detail, as `reason: detail`.
         public var description: String { "\(reason): \(detail)" }
 
         init(_ reason: String, _ detail: String) {

@@ -8,18 +8,25 @@ import SigV4
 
 /// What a client asks for: `{"filename", "contentType", "size", "method"?, "checksumSHA256"?}`.
 public struct UploadRequest: Sendable, Equatable {
+    /// How the client will send the bytes: `method` in the request, `POST` when absent (any case accepted).
     public enum Method: String, Sendable {
+        /// A browser form POST with a signed policy that holds the upload to its key, type and size.
         case post = "POST"
+        /// A single presigned PUT with the headers the client must send exactly.
         case put = "PUT"
         /// In parts: `POST /uploads/multipart/parts` signs them, `…/complete` assembles the object.
         case multipart = "MULTIPART"
     }
 
+    /// The client's name for the file; sanitised (paths and control characters dropped), it ends the key.
     public var filename: String
     /// Lowercased, without parameters.
     public var contentType: String
+    /// The file's size in bytes, at least 1; it must not exceed the user's limit.
     public var size: Int64
+    /// How the client will upload; ``Method/post`` when the request names none.
     public var method: Method
+    /// The file's SHA-256 in standard base64 (44 characters), which S3 then checks the upload against; optional.
     public var checksumSHA256: String?
 
     /// The largest request body read.
@@ -94,17 +101,22 @@ public struct UploadRequest: Sendable, Equatable {
 
 /// The answer: `{"method", "url", "fields" | "headers", "key", "expiresAt", "maxBytes"}`.
 public struct UploadGrant: Sendable, Equatable, Encodable {
+    /// The HTTP method the client must use: `POST` or `PUT`.
     public var method: String
+    /// Where to send the upload: the bucket's URL for a POST, the object's presigned URL for a PUT.
     public var url: String
     /// POST: the form fields, in order; the file goes last.
     public var fields: [(name: String, value: String)]?
     /// PUT: the headers to send exactly.
     public var headers: [String: String]?
+    /// The object's key, chosen by the server: `{prefix}{sub}/{uuid}/{filename}`.
     public var key: String
     /// RFC 3339, UTC.
     public var expiresAt: String
+    /// The largest upload the grant allows, in bytes: the size the client asked for.
     public var maxBytes: Int64
 
+    /// Whether two grants are the same, comparing POST fields in order.
     public static func == (lhs: UploadGrant, rhs: UploadGrant) -> Bool {
         lhs.method == rhs.method && lhs.url == rhs.url && lhs.fields?.map(\.name) == rhs.fields?.map(\.name)
             && lhs.fields?.map(\.value) == rhs.fields?.map(\.value) && lhs.headers == rhs.headers && lhs.key == rhs.key
@@ -122,6 +134,8 @@ public struct UploadGrant: Sendable, Equatable, Encodable {
         init?(intValue: Int) { nil }
     }
 
+    /// Writes the JSON answer, with `fields` as an object whose keys keep their order.
+    /// - Throws: The encoder's error.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(method, forKey: .method)
@@ -145,6 +159,7 @@ public struct UploadGrant: Sendable, Equatable, Encodable {
 /// `authorize` handler's context). With none, and when Cognito is configured, the handler verifies the request's
 /// bearer token itself (a Function URL behind CloudFront). Everything else about the key is the server's choice.
 public struct PresignHandler: LambdaHandler, Sendable {
+    /// What the handler was configured with: bucket, limits, allowed types, expiry and endpoints.
     public let configuration: PresignConfiguration
     let presigner: S3Presigner
     private let verifier: CognitoJWTVerifier?
@@ -239,6 +254,9 @@ public struct PresignHandler: LambdaHandler, Sendable {
         )
     }
 
+    /// Answers one API Gateway (HTTP or REST API) or Function URL request; every API error is an HTTP answer.
+    /// - Throws: `LambdaEventError` for an event that is not an HTTP request or cannot be decoded, which Lambda
+    ///   reports as the invocation's error.
     public func handle(_ event: [UInt8], context: LambdaContext) throws -> [UInt8] {
         let exchange: HTTPExchange
         switch try LambdaEvent.decode(event) {

@@ -7,15 +7,23 @@ import S3Presigning
 public struct ConfigurationError: Error, Sendable, Equatable, LambdaReportableError, CustomStringConvertible {
     /// The environment variable to fix.
     public let variable: String
+    /// What is wrong with the value and how to fix it, e.g. `is not set; set it to the upload bucket's name`.
     public let message: String
 
+    /// Creates an error about one variable.
+    /// - Parameters:
+    ///   - variable: The environment variable's name.
+    ///   - message: What is wrong with its value and how to fix it.
     public init(_ variable: String, _ message: String) {
         self.variable = variable
         self.message = message
     }
 
+    /// The error type Lambda reports for an init failure: always `Configuration.Invalid`.
     public var errorType: String { "Configuration.Invalid" }
+    /// The variable and the problem, as `VARIABLE: message`.
     public var errorMessage: String { "\(variable): \(message)" }
+    /// The same text as ``errorMessage``.
     public var description: String { errorMessage }
 }
 
@@ -40,11 +48,22 @@ public struct EnvironmentReader: Sendable {
         return trimmed.isEmpty ? nil : trimmed
     }
 
+    /// The value of a variable that must be set, trimmed.
+    /// - Parameters:
+    ///   - name: The environment variable.
+    ///   - what: What it should be set to, for the error message.
+    /// - Throws: ``ConfigurationError`` when the variable is unset or blank.
     public func required(_ name: String, _ what: String) throws(ConfigurationError) -> String {
         guard let value = string(name) else { throw ConfigurationError(name, "is not set; set it to \(what)") }
         return value
     }
 
+    /// A whole number in `range`, or `value` when the variable is unset or blank.
+    /// - Parameters:
+    ///   - name: The environment variable.
+    ///   - value: The default for an unset or blank variable.
+    ///   - range: The values accepted.
+    /// - Throws: ``ConfigurationError`` when the value is not a whole number or falls outside `range`.
     public func integer(
         _ name: String,
         default value: Int64,
@@ -60,6 +79,11 @@ public struct EnvironmentReader: Sendable {
         return number
     }
 
+    /// A flag written `true`/`1`/`yes` or `false`/`0`/`no` (any case), or `value` when unset or blank.
+    /// - Parameters:
+    ///   - name: The environment variable.
+    ///   - value: The default for an unset or blank variable.
+    /// - Throws: ``ConfigurationError`` for any other text.
     public func boolean(_ name: String, default value: Bool) throws(ConfigurationError) -> Bool {
         guard let text = string(name) else { return value }
         switch text.lowercased() {
@@ -90,12 +114,16 @@ public struct UploadLimits: Sendable, Equatable {
     /// `UPLOAD_GROUP_LIMITS`: per-group limits, `pro=104857600,free=10485760`; a user in several gets the largest.
     public var groupLimits: [String: Int64]
 
+    /// Limits given directly, by default a 10 MiB upload under `uploads/` with no group limits.
     public init(keyPrefix: String = "uploads/", maxBytes: Int64 = 10_485_760, groupLimits: [String: Int64] = [:]) {
         self.keyPrefix = keyPrefix
         self.maxBytes = maxBytes
         self.groupLimits = groupLimits
     }
 
+    /// Reads `UPLOAD_KEY_PREFIX` (default `uploads/`), `UPLOAD_MAX_BYTES` (default 10485760) and `UPLOAD_GROUP_LIMITS`.
+    /// - Throws: ``ConfigurationError`` for a prefix that is not a safe relative key prefix ending in `/`, or a limit
+    ///   that is not a whole number from 1 to ``s3ObjectMax``.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let prefix = environment.string("UPLOAD_KEY_PREFIX") ?? "uploads/"
         try Self.validatePrefix(prefix)
@@ -144,26 +172,37 @@ public struct UploadLimits: Sendable, Equatable {
 
 /// Everything `presign` needs, read from the environment at init.
 public struct PresignConfiguration: Sendable {
+    /// `UPLOAD_BUCKET`: the bucket uploads go to.
     public var bucket: String
+    /// `AWS_REGION`: the bucket's region, which URLs are signed for.
     public var region: String
+    /// The key prefix and size limits uploads are held to.
     public var limits: UploadLimits
     /// `UPLOAD_ALLOWED_TYPES`: media types, or `type/*`, lowercased.
     public var allowedTypes: [String]
+    /// `UPLOAD_EXPIRES_SECONDS`: how long a presigned URL stays valid, 1 s to 7 days (default 300).
     public var expiresSeconds: Int
+    /// `UPLOAD_KMS_KEY_ID`: the KMS key uploads are encrypted with; `nil` uses the bucket's default encryption.
     public var kmsKeyID: String?
+    /// `UPLOAD_REQUIRED_GROUP`: the Cognito group a user must be in to upload; `nil` lets any signed-in user.
     public var requiredGroup: String?
     /// `CORS_ALLOW_ORIGIN`: `*`, or the allowed origins; unset sends no CORS headers.
     public var corsAllowOrigins: [String]
+    /// The S3 endpoint URLs are signed for: `S3_ENDPOINT`, or AWS S3 in `AWS_REGION`, path-style with
+    /// `S3_FORCE_PATH_STYLE` or Transfer Acceleration with `UPLOAD_ACCELERATE`.
     public var endpoint: S3Endpoint
     /// `UPLOAD_PUBLIC_ENDPOINT`: where clients send upload bytes instead of the S3 endpoint, e.g.
     /// `https://uploads.example.com/upload` (CloudFront, which forwards to the endpoint with the origin's `Host`).
     /// URLs are still signed for the S3 endpoint; only their scheme and authority are replaced, and this path put in
     /// front of theirs. `nil`: straight to S3.
     public var publicEndpoint: String?
+    /// How large uploads are split into parts.
     public var multipart: MultipartConfiguration
 
+    /// The types allowed when `UPLOAD_ALLOWED_TYPES` is unset: JPEG, PNG, GIF, WebP and PDF.
     public static let defaultAllowedTypes = ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"]
 
+    /// Creates a configuration from values, with the same defaults as the environment.
     public init(
         bucket: String,
         region: String,
@@ -190,6 +229,9 @@ public struct PresignConfiguration: Sendable {
         self.multipart = multipart
     }
 
+    /// Reads every `presign` variable: `UPLOAD_BUCKET` and `AWS_REGION` (required), the limits, the allowed types, the
+    /// expiry (default 300 s), KMS, group, CORS, endpoint and multipart settings.
+    /// - Throws: ``ConfigurationError`` naming the first variable that is missing or has a value it cannot use.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         bucket = try environment.required("UPLOAD_BUCKET", "the name of the bucket uploads go to")
         do {
@@ -300,14 +342,16 @@ public struct MultipartConfiguration: Sendable, Equatable {
     /// `UPLOAD_MULTIPART_EXPIRES_SECONDS`: how long a session may sign parts and complete.
     public var expiresSeconds: Int64
 
-    /// S3's smallest part but the last, and its largest.
+    /// S3's smallest part, 5 MiB, for every part but the last.
     public static let minimumPartBytes: Int64 = 5 * 1024 * 1024
+    /// S3's largest part, 5 GiB.
     public static let maximumPartBytes: Int64 = 5 * 1024 * 1024 * 1024
     /// S3's part numbers run 1 to 10,000.
     public static let maximumParts: Int64 = 10_000
     /// At most this many part URLs in one call.
     public static let maximumPartsPerCall = 100
 
+    /// Creates a multipart plan from values, with the same defaults as the environment.
     public init(
         partBytes: Int64 = 8 * 1024 * 1024,
         threshold: Int64 = 64 * 1024 * 1024,
@@ -318,6 +362,9 @@ public struct MultipartConfiguration: Sendable, Equatable {
         self.expiresSeconds = expiresSeconds
     }
 
+    /// Reads `UPLOAD_PART_BYTES` (default 8 MiB), `UPLOAD_MULTIPART_THRESHOLD` (default 64 MiB) and
+    /// `UPLOAD_MULTIPART_EXPIRES_SECONDS` (default 86400).
+    /// - Throws: ``ConfigurationError`` for a value that is not a whole number in its allowed range.
     public init(environment: EnvironmentReader) throws(ConfigurationError) {
         partBytes = try environment.integer(
             "UPLOAD_PART_BYTES",

@@ -29,7 +29,9 @@ public enum UploadKey {
 
     /// Why a filename hint cannot be used.
     public enum FilenameProblem: Error, Sendable, Equatable {
+        /// Nothing usable is left once paths and control characters are dropped.
         case empty
+        /// The name is only dots (`.` or `..`), which would be a path segment.
         case dotSegment
     }
 

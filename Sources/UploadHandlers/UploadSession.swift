@@ -5,17 +5,22 @@ import LambdaRuntime
 /// A multipart upload's plan, as `presign` decided it when the upload was created: the values no later call may
 /// take from the client.
 public struct UploadSession: Sendable, Equatable {
+    /// The object's key, under the creator's prefix.
     public var key: String
+    /// S3's ID for the multipart upload.
     public var uploadID: String
     /// The object's size in bytes.
     public var size: Int64
+    /// The size of every part but the last, in bytes.
     public var partSize: Int64
     /// The `sub` of the user who created it.
     public var owner: String
+    /// The media type the object is created with.
     public var contentType: String
     /// Seconds since the Unix epoch after which no part is signed and the upload is not completed.
     public var expiresAt: Int64
 
+    /// Creates a plan from its values.
     public init(
         key: String,
         uploadID: String,
@@ -58,7 +63,11 @@ public struct UploadSessionSealer: Sendable {
     /// The longest `session` string opened; a real one is a few hundred bytes.
     static let maximumSealedBytes = 4096
 
-    /// - Throws: when a key is shorter than `minimumKeyBytes`.
+    /// A sealer with the current key and, during a rotation, the previous one.
+    /// - Parameters:
+    ///   - key: `UPLOAD_SESSION_KEY`, which seals and opens sessions.
+    ///   - previousKey: `UPLOAD_SESSION_KEY_PREVIOUS`, which only opens them; `nil` outside a rotation.
+    /// - Throws: ``ConfigurationError`` when a key is shorter than ``minimumKeyBytes``.
     public init(key: [UInt8], previousKey: [UInt8]? = nil) throws(ConfigurationError) {
         guard key.count >= Self.minimumKeyBytes else {
             throw ConfigurationError(
@@ -76,6 +85,7 @@ public struct UploadSessionSealer: Sendable {
         previous = previousKey.map { SymmetricKey(data: $0) }
     }
 
+    /// The `session` string for `session`, sealed with the current key.
     public func seal(_ session: UploadSession) -> String {
         let payload = Self.base64URL(Self.json(session))
         let signed = Self.version + "." + payload

@@ -4,8 +4,10 @@ public struct FileProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String
     /// A sentence for the log: what was wrong, and at which byte offset.
     public var detail: String
+    /// The reason and the detail, as `reason: detail`.
     public var description: String { "\(reason): \(detail)" }
 
+    /// Creates a problem from its tag value and its log sentence.
     public init(reason: String, detail: String) {
         self.reason = reason
         self.detail = detail

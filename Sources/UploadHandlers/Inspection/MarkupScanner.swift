@@ -45,6 +45,7 @@ package struct MarkupScanner {
     /// How many bytes were consumed before the current chunk.
     private var offset: Int64 = 0
 
+    /// A scanner at the start of a file, with nothing carried over.
     package init() {}
 
     /// Throws "active-content" naming the marker and its offset.

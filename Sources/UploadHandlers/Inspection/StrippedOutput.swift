@@ -1,5 +1,6 @@
-/// Where a stripper writes the rewritten file (the lead implements it over a temp file).
+/// Where a stripper writes the rewritten file; `TemporaryFile` implements it over a file in `/tmp`.
 package protocol StrippedOutput: AnyObject {
+    /// Appends `bytes` to the rewritten file.
     func write(_ bytes: UnsafeRawBufferPointer) throws(FileProblem)
     /// Overwrites bytes already written (RIFF size, VP8X flags).
     func patch(at offset: Int64, _ bytes: [UInt8]) throws(FileProblem)
