@@ -55,7 +55,10 @@ test: deps test-deps
 		env UPLOAD_EDGE_PYTHON=$(PYTHON) $$(Tests/Scripts/services.sh env) $(SWIFT) test; \
 		echo "==> the upload page in headless Chromium, against upload-edge serve"; \
 		$(PYTHON) Tests/Browser/upload_page_test.py --upload-edge .build/debug/upload-edge \
-			--screenshot .build/upload-page.png
+			--screenshot .build/upload-page.png; \
+		echo "==> deploy/openapi.yaml: valid OpenAPI, and schemathesis against upload-edge serve's API"; \
+		$(VENV)/bin/openapi-spec-validator deploy/openapi.yaml; \
+		$(PYTHON) Tests/Scripts/api_fuzz.py --upload-edge .build/debug/upload-edge
 	@echo "==> the runtime's concurrency under ThreadSanitizer (its own build, in .build-tsan)"
 	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
 		--filter '$(TSAN_TESTS)' --skip '$(TSAN_SKIP)'
@@ -149,7 +152,7 @@ deps:
 
 test-deps:
 	@$(call apt_install,$(TEST_PACKAGES))
-	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto, cfnlint, samtranslator, selenium' 2>/dev/null || \
+	@if ! $(PYTHON) -c 'import awslambdaric, botocore, boto3, moto, cfnlint, samtranslator, selenium, schemathesis, openapi_spec_validator' 2>/dev/null || \
 		! cmp -s Tests/Scripts/requirements.txt $(VENV)/.requirements; then \
 		echo "==> creating $(VENV) with the test's Python packages"; \
 		python3 -m venv $(VENV); \

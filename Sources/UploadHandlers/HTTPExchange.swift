@@ -68,6 +68,27 @@ struct HTTPExchange {
     /// The identity an authorizer vouched for; `nil` when none did.
     var identity: UploadIdentity?
 
+    /// A request given directly, as tests name one.
+    init(
+        format: Format = .v2,
+        method: String,
+        path: String,
+        pathParameters: [String: String] = [:],
+        query: [String: String] = [:],
+        headers: [String: String] = [:],
+        body: [UInt8]? = nil,
+        identity: UploadIdentity? = nil
+    ) {
+        self.format = format
+        self.method = method
+        self.path = path
+        self.pathParameters = pathParameters
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.identity = identity
+    }
+
     init(_ request: APIGatewayV2Request) throws(LambdaEventError) {
         format = .v2
         method = request.requestContext.http.method.uppercased()

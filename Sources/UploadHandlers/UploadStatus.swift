@@ -5,6 +5,10 @@ import SigV4
 
 /// Where one upload stands, for `GET /uploads/{key}` and the caller's list of uploads.
 public struct UploadStatus: Sendable, Equatable, Encodable {
+    /// The stage an upload has reached, from its tags (`status` in the JSON).
+    /// An upload starts ``stored``; `object-created` then tags it ``pending`` or ``rejected``, and the scan's verdict
+    /// turns ``pending`` into ``validated`` or ``rejected``. A key with no object, in place or in quarantine, is
+    /// ``missing``.
     public enum State: String, Sendable, Encodable {
         /// In S3, not validated yet.
         case stored
@@ -18,18 +22,22 @@ public struct UploadStatus: Sendable, Equatable, Encodable {
         case missing
     }
 
+    /// The upload's key, as the client uploaded it (also for a quarantined upload).
     public var key: String
+    /// Where the upload stands.
     public var status: State
     /// The `upload-reason` tag of a rejected upload.
     public var reason: String?
     /// The file's name: the key's last segment.
     public var name: String?
+    /// The object's size in bytes, in ``UploadStatusSource/details(ofKey:)`` only.
     public var size: Int64?
     /// The stored (validated) media type.
     public var type: String?
     /// When it was stored, RFC 3339 (UTC).
     public var time: String?
 
+    /// Creates a status from its values; everything but the key and state is optional.
     public init(
         key: String,
         status: State,
@@ -60,13 +68,16 @@ public struct UploadStatus: Sendable, Equatable, Encodable {
 
 /// One stored upload of a listing: its key as uploaded, and when it was stored.
 public struct StoredUpload: Sendable, Equatable {
+    /// The key as uploaded, without the quarantine prefix.
     public var key: String
+    /// The object's size in bytes.
     public var size: Int64
     /// ISO 8601, as `ListObjectsV2` gives it.
     public var lastModified: String
     /// Moved to quarantine: rejected.
     public var quarantined: Bool
 
+    /// Creates a listing entry from its values.
     public init(key: String, size: Int64, lastModified: String, quarantined: Bool = false) {
         self.key = key
         self.size = size
@@ -77,6 +88,7 @@ public struct StoredUpload: Sendable, Equatable {
 
 /// Reads uploads' status; the S3 implementation reads their tags, and those of their quarantine copies.
 public protocol UploadStatusSource: Sendable {
+    /// The state and rejection reason of the upload at `key`, from its tags or its quarantine copy's.
     func status(ofKey key: String) throws(S3Error) -> UploadStatus
     /// The status with the object's name, size, type and time (a `HEAD` too).
     func details(ofKey key: String) throws(S3Error) -> UploadStatus
@@ -94,12 +106,19 @@ public final class S3UploadStatusSource: UploadStatusSource, @unchecked Sendable
     /// The most keys a listing reads before it stops (and says so in its answer's order: newest of these first).
     static let listLimit = 10_000
 
+    /// A source reading uploads in `bucket`.
+    /// - Parameters:
+    ///   - bucket: The upload bucket.
+    ///   - quarantinePrefix: Where `object-created` moves rejected uploads, in front of their keys.
+    ///   - client: The S3 client; used from one thread only.
     public init(bucket: String, quarantinePrefix: String, client: S3Client) {
         self.bucket = bucket
         self.quarantinePrefix = quarantinePrefix
         self.client = client
     }
 
+    /// The state and rejection reason of the upload at `key`, from its tags, else its quarantine copy's tags.
+    /// - Throws: `S3Error` when S3 refuses or cannot be reached; a missing object is ``UploadStatus/State/missing``.
     public func status(ofKey key: String) throws(S3Error) -> UploadStatus {
         if let tags = try tags(key) {
             return UploadStatus(
@@ -114,6 +133,8 @@ public final class S3UploadStatusSource: UploadStatusSource, @unchecked Sendable
         return UploadStatus(key: key, status: .missing)
     }
 
+    /// The status with the object's name, size, type and time, from a `HEAD` of the key or its quarantine copy.
+    /// - Throws: `S3Error` when S3 refuses or cannot be reached; a missing object is ``UploadStatus/State/missing``.
     public func details(ofKey key: String) throws(S3Error) -> UploadStatus {
         var status = try status(ofKey: key)
         guard status.status != .missing else { return status }
@@ -130,6 +151,8 @@ public final class S3UploadStatusSource: UploadStatusSource, @unchecked Sendable
         return status
     }
 
+    /// Every upload under `prefix`, in place and in quarantine, newest first; a listing stops after 10,000 keys.
+    /// - Throws: `S3Error` when a listing fails.
     public func uploads(under prefix: String) throws(S3Error) -> [StoredUpload] {
         var uploads: [StoredUpload] = []
         for (listed, quarantined) in [(prefix, false), (quarantinePrefix + prefix, true)] {
@@ -187,99 +210,6 @@ enum HTTPDate {
 }
 
 extension PresignHandler {
-    /// What a request asks for, by method and path.
-    enum Route: Equatable {
-        /// `GET /uploads`: the caller's limits, for the page's checks before an upload.
-        case limits
-        /// `GET /uploads/{key}`: one upload's status.
-        case status(String)
-        /// `POST /uploads`: a new upload (POST form, PUT URL, or a multipart upload).
-        case create
-        /// `POST /uploads/multipart/parts`: presigned part URLs.
-        case signParts
-        /// `GET /uploads/multipart`: the parts S3 holds, for resuming.
-        case listParts
-        /// `POST /uploads/multipart/complete`.
-        case complete
-        /// `DELETE /uploads/multipart`.
-        case abort
-        /// `GET /uploads?list=1`: the caller's own uploads, newest first, a page at a time.
-        case list
-        /// `GET /uploads/{key}/download`: a short-lived download URL for a clean upload.
-        case download(String)
-    }
-
-    /// The route of a request. The path may carry the stage (`/api/uploads`); a key in it is percent-encoded, or
-    /// given decoded as the `{key+}` path parameter.
-    func route(of exchange: HTTPExchange) throws(UploadAPIError) -> Route {
-        var path = exchange.path
-        while path.hasSuffix("/") { path.removeLast() }
-        let notFound = UploadAPIError(
-            404,
-            "NotFound",
-            "the upload API serves /uploads, /uploads/{key}, /uploads/multipart, /uploads/multipart/parts and "
-                + "/uploads/multipart/complete"
-        )
-        var rest: Substring?
-        var search = path[...]
-        while let range = search.firstRange(of: "/uploads") {
-            let after = search[range.upperBound...]
-            if after.isEmpty || after.hasPrefix("/") {
-                rest = after
-                break
-            }
-            search = after
-        }
-        guard let rest else {
-            // A Function URL is the whole API: a POST to any other path asks for an upload, as it always has.
-            if exchange.method == "POST" { return .create }
-            throw notFound
-        }
-        func only(_ methods: [String: Route], _ what: String) throws(UploadAPIError) -> Route {
-            if let route = methods[exchange.method] { return route }
-            throw UploadAPIError(
-                405,
-                "MethodNotAllowed",
-                "\(exchange.method) is not served here; send \(methods.keys.sorted().joined(separator: " or ")) \(what)"
-            )
-        }
-        switch rest {
-        case "":
-            return try only(
-                ["GET": exchange.query["list"] != nil ? .list : .limits, "POST": .create],
-                "to /uploads: POST with a JSON body asks for an upload, GET reads your limits "
-                    + "(and GET /uploads/{key} one upload's status)"
-            )
-        case "/multipart":
-            return try only(
-                ["GET": .listParts, "DELETE": .abort],
-                "to /uploads/multipart: GET lists an upload's parts, DELETE aborts it"
-            )
-        case "/multipart/parts": return try only(["POST": .signParts], "to sign parts")
-        case "/multipart/complete": return try only(["POST": .complete], "to complete an upload")
-        default:
-            let key: String
-            if let parameter = exchange.pathParameters["key"], !parameter.isEmpty {
-                key = parameter
-            } else {
-                guard let decoded = URIEncoding.decode(rest.dropFirst()), !decoded.isEmpty else {
-                    throw .badRequest("the key in the path is not percent-encoded UTF-8")
-                }
-                key = decoded
-            }
-            // {key+} takes …/download too: it is a download when what is left still has the shape of a key,
-            // {prefix}{sub}/{uuid}/{name} (a file named "download" keeps its status route).
-            let suffix = "/download"
-            if key.hasSuffix(suffix), key.hasPrefix(configuration.limits.keyPrefix),
-                key.dropFirst(configuration.limits.keyPrefix.count).dropLast(suffix.count)
-                    .split(separator: "/", omittingEmptySubsequences: false).count >= 3
-            {
-                return try only(["GET": .download(String(key.dropLast(suffix.count)))], "for a download URL")
-            }
-            return try only(["GET": .status(key)], "to /uploads/{key} for an upload's status")
-        }
-    }
-
     /// The limits `POST /uploads` will hold this caller to.
     struct Limits: Encodable {
         /// The caller's largest upload: over `singleUploadMaxBytes`, only in parts.
@@ -298,6 +228,7 @@ extension PresignHandler {
 
     func limits(for exchange: HTTPExchange) throws(UploadAPIError) -> Limits {
         let identity = try identity(of: exchange)
+        _ = try Self.page(of: exchange)
         guard UploadKey.isSafeSubject(identity.subject) else {
             throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
         }
@@ -415,15 +346,13 @@ extension PresignHandler {
     static let defaultPageSize = 20
     static let maxPageSize = 50
 
-    /// `GET /uploads?list=1[&cursor=…][&limit=…]`: the caller's own uploads, newest first.
-    func list(for exchange: HTTPExchange) throws(UploadAPIError) -> UploadList {
-        let identity = try identity(of: exchange)
-        guard UploadKey.isSafeSubject(identity.subject) else {
-            throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
-        }
+    /// `limit` and `cursor` of `GET /uploads`, checked whether or not `list` is there: a bad one is a 400 either way.
+    static func page(of exchange: HTTPExchange) throws(UploadAPIError) -> (limit: Int, offset: Int) {
         var limit = Self.defaultPageSize
         if let text = exchange.query["limit"] {
-            guard let value = Int(text), (1...Self.maxPageSize).contains(value) else {
+            guard text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(text),
+                (1...Self.maxPageSize).contains(value)
+            else {
                 throw .badRequest(
                     "limit is \"\(text.prefix(20))\"; it must be a whole number from 1 to \(Self.maxPageSize)"
                 )
@@ -432,11 +361,21 @@ extension PresignHandler {
         }
         var offset = 0
         if let text = exchange.query["cursor"] {
-            guard let value = Int(text), value >= 0 else {
+            guard text.utf8.allSatisfy({ (48...57).contains($0) }), let value = Int(text), value >= 0 else {
                 throw .badRequest("cursor is not one this API gave; leave it out for the first page")
             }
             offset = value
         }
+        return (limit, offset)
+    }
+
+    /// `GET /uploads?list=1[&cursor=…][&limit=…]`: the caller's own uploads, newest first.
+    func list(for exchange: HTTPExchange) throws(UploadAPIError) -> UploadList {
+        let identity = try identity(of: exchange)
+        guard UploadKey.isSafeSubject(identity.subject) else {
+            throw UploadAPIError(403, "Forbidden", "the token's sub cannot name an upload prefix")
+        }
+        let (limit, offset) = try Self.page(of: exchange)
         let source = try requireStatusSource()
         do {
             let all = try source.uploads(under: configuration.limits.userPrefix(subject: identity.subject))

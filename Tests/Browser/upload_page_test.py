@@ -38,6 +38,9 @@ import time
 import zlib
 from urllib.parse import quote
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Scripts"))
+from serve_banner import read_banner  # noqa: E402
+
 import boto3
 import botocore.config
 from selenium import webdriver
@@ -171,21 +174,10 @@ def start_serve(binary):
         text=True,
         start_new_session=True,
     )
-    details = {}
-    deadline = time.time() + 900
-    while time.time() < deadline:
-        line = serve.stdout.readline()
-        if not line:
-            raise Failure(f"upload-edge serve exited with {serve.wait()} before it was ready")
-        if match := re.match(r"\s+(http://127\.0\.0\.1:\d+/)\s*$", line):
-            details["url"] = match.group(1)
-        elif match := re.match(r"Sign in as:\s+(\S+)", line):
-            details["username"] = match.group(1)
-        elif match := re.match(r"Password:\s+(\S+)", line):
-            details["password"] = match.group(1)
-        elif line.startswith("Press Ctrl-C"):
-            return serve, details
-    raise Failure("upload-edge serve was not ready within 15 minutes")
+    try:
+        return serve, read_banner(serve)
+    except RuntimeError as error:
+        raise Failure(str(error))
 
 
 SERVICE_PATTERN = "localstack.runtime.main|moto_server|/bootstrap$"

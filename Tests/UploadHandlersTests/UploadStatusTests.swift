@@ -180,6 +180,18 @@ struct UploadStatusTests {
         #expect(try get("/api/uploads", query: ["list": "1", "cursor": "x"], source: source).status == 400)
     }
 
+    /// Found by schemathesis (`GET /uploads?limit=51` was 200): the page parameters are checked with or without
+    /// `list`, and only plain digits are numbers.
+    @Test(arguments: [
+        ["limit": "51"], ["limit": "0"], ["cursor": "-1"], ["limit": "+5"], ["list": "1", "cursor": "+3"],
+        ["list": "1", "limit": " 5"],
+    ])
+    func aBadLimitOrCursorIs400WithOrWithoutList(_ query: [String: String]) throws {
+        let answer = try get("/api/uploads", query: query, source: TableSource())
+        #expect(answer.status == 400, "\(query): \(answer.body)")
+        #expect(answer.error == "BadRequest")
+    }
+
     @Test func otherPathsAre404() throws {
         #expect(try get("/api/elsewhere", source: TableSource()).status == 404)
     }
