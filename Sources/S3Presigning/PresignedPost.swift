@@ -90,8 +90,11 @@ extension S3Presigner {
     public func presignPost(_ policy: PostPolicy, at time: SigningTime) throws(S3PresignError) -> PresignedPost {
         try Self.validateExpiry(policy.expires)
         let url = try endpoint.postURL(bucket: policy.bucket)
-        var conditions: [PolicyCondition] = [.equals("bucket", policy.bucket)]
+        var conditions: [PolicyCondition] = []
+        conditions.reserveCapacity(12 + policy.metadata.count)
+        conditions.append(.equals("bucket", policy.bucket))
         var fields: [(name: String, value: String)] = []
+        fields.reserveCapacity(11 + policy.metadata.count)
 
         switch policy.key {
         case .exact(let key):
@@ -129,7 +132,7 @@ extension S3Presigner {
             conditions.append(.equals("x-amz-server-side-encryption-aws-kms-key-id", key))
             fields.append(("x-amz-server-side-encryption-aws-kms-key-id", key))
         }
-        for name in policy.metadata.keys.sorted() {
+        for name in policy.metadata.isEmpty ? [] : policy.metadata.keys.sorted() {
             try Self.validateMetadataName(name)
             let field = "x-amz-meta-\(name.lowercased())"
             conditions.append(.equals(field, policy.metadata[name]!))
@@ -142,7 +145,7 @@ extension S3Presigner {
             conditions.append(.equals("success_action_status", String(status)))
             fields.append(("success_action_status", String(status)))
         }
-        let credential = "\(credentials.accessKeyID)/\(credentialScope(at: time))"
+        let credential = credential(at: time)
         conditions.append(.equals("x-amz-algorithm", "AWS4-HMAC-SHA256"))
         conditions.append(.equals("x-amz-credential", credential))
         conditions.append(.equals("x-amz-date", time.amzDate))
@@ -156,10 +159,10 @@ extension S3Presigner {
 
         let expiration = time.adding(seconds: Int64(policy.expires)).iso8601
         let json = PolicyCondition.document(expiration: expiration, conditions: conditions)
-        let encoded = Base64.encode(json)
+        let encoded = json.withUnsafeBytes { Base64.encode($0) }
         fields.append(("policy", encoded))
         fields.append(("x-amz-signature", signature(ofPolicy: encoded, at: time)))
-        return PresignedPost(url: url, fields: fields, policyJSON: json)
+        return PresignedPost(url: url, fields: fields, policyJSON: String(decoding: json, as: UTF8.self))
     }
 }
 
@@ -170,8 +173,10 @@ enum PolicyCondition {
     case contentLengthRange(Int64, Int64)
 
     /// `{"expiration": …, "conditions": [...]}`.
-    static func document(expiration: String, conditions: [PolicyCondition]) -> String {
-        var out: [UInt8] = Array(#"{"expiration":"#.utf8)
+    static func document(expiration: String, conditions: [PolicyCondition]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: #"{"expiration":"#.utf8)
         JSONString.append(expiration, to: &out)
         out.append(contentsOf: #","conditions":["#.utf8)
         for (index, condition) in conditions.enumerated() {
@@ -194,6 +199,6 @@ enum PolicyCondition {
             }
         }
         out.append(contentsOf: "]}".utf8)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 }

@@ -65,6 +65,13 @@ public struct S3Endpoint: Sendable, Equatable {
 
         /// `scheme://host[:port]`, without a path.
         package var base: String { "\(scheme)://\(host)" }
+
+        /// `scheme://host[:port]/path`, then `?query` unless it is empty, built in one allocation.
+        package func url(query: String = "") -> String {
+            query.isEmpty
+                ? String(concatenating: scheme, "://", host, path)
+                : String(concatenating: scheme, "://", host, path, "?", query)
+        }
     }
 
     /// The URL parts for `key` in `bucket` under this endpoint's style; an empty `key` gives the bucket's own URL.
@@ -73,13 +80,22 @@ public struct S3Endpoint: Sendable, Equatable {
     package func location(bucket: String, key: String) throws(S3PresignError) -> Location {
         try S3Names.validateBucket(bucket)
         let encodedKey = URIEncoding.encode(key, keepSlash: true)
+        /// `/key`, or `/bucket/key` in path style.
+        func path(bucketFirst: Bool) -> String {
+            bucketFirst ? String(concatenating: "/", bucket, "/", encodedKey) : String(concatenating: "/", encodedKey)
+        }
+        /// `[bucket.]s3.region.amazonaws.com`.
+        func awsHost(bucket: String?) -> String {
+            if let bucket { return String(concatenating: bucket, ".s3.", region, ".amazonaws.com") }
+            return String(concatenating: "s3.", region, ".amazonaws.com")
+        }
         switch style {
         case .virtualHosted where bucket.utf8.contains(UInt8(ascii: ".")):
-            return Location(scheme: "https", host: "s3.\(region).amazonaws.com", path: "/\(bucket)/\(encodedKey)")
+            return Location(scheme: "https", host: awsHost(bucket: nil), path: path(bucketFirst: true))
         case .virtualHosted:
-            return Location(scheme: "https", host: "\(bucket).s3.\(region).amazonaws.com", path: "/\(encodedKey)")
+            return Location(scheme: "https", host: awsHost(bucket: bucket), path: path(bucketFirst: false))
         case .pathStyle:
-            return Location(scheme: "https", host: "s3.\(region).amazonaws.com", path: "/\(bucket)/\(encodedKey)")
+            return Location(scheme: "https", host: awsHost(bucket: nil), path: path(bucketFirst: true))
         case .accelerate(let dualStack):
             guard !bucket.utf8.contains(UInt8(ascii: ".")) else {
                 throw S3PresignError(
@@ -99,7 +115,8 @@ public struct S3Endpoint: Sendable, Equatable {
     /// The URL a POST form goes to: the bucket itself. Virtual-hosted: `https://bucket.host/`; path style:
     /// `https://host/bucket`, as botocore writes them.
     func postURL(bucket: String) throws(S3PresignError) -> String {
-        let location = try self.location(bucket: bucket, key: "")
-        return location.path == "/" ? location.base + "/" : location.base + String(location.path.dropLast())
+        var location = try self.location(bucket: bucket, key: "")
+        if location.path != "/" { location.path.removeLast() }
+        return location.url()
     }
 }

@@ -9,21 +9,35 @@ public enum S3Names {
         func fail(_ reason: String) -> S3PresignError {
             S3PresignError(.invalidBucketName, "bucket name \"\(name)\" \(reason)")
         }
-        let bytes = Array(name.utf8)
-        guard (3...63).contains(bytes.count) else { throw fail("must be 3 to 63 characters long, not \(bytes.count)") }
+        var text = name
+        if let reason = text.withUTF8(problem) { throw fail(reason) }
+        for prefix in reservedPrefixes where name.hasPrefix(prefix) {
+            throw fail("must not begin with \"\(prefix)\", which S3 reserves")
+        }
+        for suffix in reservedSuffixes where name.hasSuffix(suffix) {
+            throw fail("must not end with \"\(suffix)\", which S3 reserves")
+        }
+    }
+
+    private static let reservedPrefixes = ["xn--", "sthree-", "amzn-s3-demo-"]
+    private static let reservedSuffixes = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"]
+
+    /// The rule a bucket name's bytes break, or `nil`; worked on the bytes in place, as this runs on every presign.
+    private static func problem(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard (3...63).contains(bytes.count) else { return "must be 3 to 63 characters long, not \(bytes.count)" }
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."),
                 UInt8(ascii: "-"):
                 continue
             case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                throw fail("has uppercase letters; bucket names are lowercase")
+                return "has uppercase letters; bucket names are lowercase"
             default:
-                throw fail("may hold only lowercase letters, digits, dots and hyphens")
+                return "may hold only lowercase letters, digits, dots and hyphens"
             }
         }
         guard isLetterOrDigit(bytes.first!), isLetterOrDigit(bytes.last!) else {
-            throw fail("must begin and end with a letter or a digit")
+            return "must begin and end with a letter or a digit"
         }
         // Byte checks: this runs on every presign, and String's substring search is slow.
         var dots = 0
@@ -31,12 +45,12 @@ public enum S3Names {
         for (index, byte) in bytes.enumerated() where index > 0 {
             let previous = bytes[index - 1]
             if byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".") {
-                throw fail("must not have two dots in a row")
+                return "must not have two dots in a row"
             }
             if (byte == UInt8(ascii: ".") && previous == UInt8(ascii: "-"))
                 || (byte == UInt8(ascii: "-") && previous == UInt8(ascii: "."))
             {
-                throw fail("must not have a dot next to a hyphen")
+                return "must not have a dot next to a hyphen"
             }
         }
         for byte in bytes {
@@ -46,15 +60,12 @@ public enum S3Names {
                 digitsAndDotsOnly = false
             }
         }
-        if digitsAndDotsOnly, dots == 3, name.split(separator: ".").allSatisfy({ UInt8($0) != nil }) {
-            throw fail("must not look like an IP address")
+        if digitsAndDotsOnly, dots == 3,
+            bytes.split(separator: UInt8(ascii: ".")).allSatisfy({ UInt8(String(decoding: $0, as: UTF8.self)) != nil })
+        {
+            return "must not look like an IP address"
         }
-        for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) {
-            throw fail("must not begin with \"\(prefix)\", which S3 reserves")
-        }
-        for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where name.hasSuffix(suffix) {
-            throw fail("must not end with \"\(suffix)\", which S3 reserves")
-        }
+        return nil
     }
 
     /// Checks that `key` is a key S3 can store.

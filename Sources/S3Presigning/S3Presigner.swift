@@ -79,6 +79,7 @@ public struct S3Presigner: Sendable {
         at time: SigningTime
     ) throws(S3PresignError) -> PresignedURL {
         var headers: [SigningRequest.Header] = []
+        headers.reserveCapacity(4 + options.metadata.count)
         if let length = options.contentLength {
             guard length >= 0 else {
                 throw S3PresignError(.invalidCondition, "Content-Length \(length) is negative")
@@ -92,9 +93,11 @@ public struct S3Presigner: Sendable {
         if let kmsKeyID = options.kmsKeyID {
             headers.append(.init("x-amz-server-side-encryption-aws-kms-key-id", kmsKeyID))
         }
-        for name in options.metadata.keys.sorted() {
-            try Self.validateMetadataName(name)
-            headers.append(.init("x-amz-meta-\(name.lowercased())", options.metadata[name]!))
+        if !options.metadata.isEmpty {
+            for name in options.metadata.keys.sorted() {
+                try Self.validateMetadataName(name)
+                headers.append(.init("x-amz-meta-\(name.lowercased())", options.metadata[name]!))
+            }
         }
         if let checksum = options.checksumSHA256 { headers.append(.init("x-amz-checksum-sha256", checksum)) }
         if options.noOverwrite { headers.append(.init("If-None-Match", "*")) }
@@ -154,12 +157,11 @@ public struct S3Presigner: Sendable {
         try S3Names.validateKey(key)
         try Self.validateExpiry(expires)
         let location = try endpoint.location(bucket: bucket, key: key)
-        let request = SigningRequest(
-            method: method,
-            path: location.path,
-            query: query,
-            headers: [.init("host", location.host)] + headers
-        )
+        var allHeaders: [SigningRequest.Header] = []
+        allHeaders.reserveCapacity(headers.count + 1)
+        allHeaders.append(.init("host", location.host))
+        allHeaders.append(contentsOf: headers)
+        let request = SigningRequest(method: method, path: location.path, query: query, headers: allHeaders)
         let presigned: SigV4Signer.PresignedRequest
         do {
             presigned = try signer.presign(request, expires: expires, payload: .unsigned, at: time)
@@ -167,8 +169,11 @@ public struct S3Presigner: Sendable {
             throw S3PresignError(.signing, error.message)
         }
         var signed: [String: String] = [:]
-        for header in presigned.signedHeaders { signed[header.name] = header.value }
-        return PresignedURL(method: method, url: "\(location.base)\(location.path)?\(presigned.query)", headers: signed)
+        if !presigned.signedHeaders.isEmpty {
+            signed.reserveCapacity(presigned.signedHeaders.count)
+            for header in presigned.signedHeaders { signed[header.name] = header.value }
+        }
+        return PresignedURL(method: method, url: location.url(query: presigned.query), headers: signed)
     }
 
     static func validateExpiry(_ seconds: Int) throws(S3PresignError) {
@@ -204,6 +209,8 @@ public struct S3Presigner: Sendable {
 
     var credentials: AWSCredentials { signer.credentials }
     func credentialScope(at time: SigningTime) -> String { signer.credentialScope(at: time) }
+    /// `<access key id>/<credential scope>`, cached for the day.
+    func credential(at time: SigningTime) -> String { signer.credential(at: time) }
 
     /// Signs a request with an `Authorization` header (multipart upload control requests).
     func signHeaders(

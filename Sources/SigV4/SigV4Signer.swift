@@ -169,9 +169,11 @@ public struct SigV4Signer: Sendable {
             )
         }
         let headers = try canonicalHeaders(request.headers, signing: signing.map { Set($0.map(ASCII.lowercased)) })
+        let key = keys.key(for: time)
         var query = request.query
+        query.reserveCapacity(query.count + 7)
         query.append(.init("X-Amz-Algorithm", Self.algorithm))
-        query.append(.init("X-Amz-Credential", "\(credentials.accessKeyID)/\(credentialScope(at: time))"))
+        query.append(.init("X-Amz-Credential", key.credential))
         query.append(.init("X-Amz-Date", time.amzDate))
         query.append(.init("X-Amz-Expires", String(expires)))
         if signSessionToken, let token = credentials.sessionToken {
@@ -179,23 +181,19 @@ public struct SigV4Signer: Sendable {
         }
         query.append(.init("X-Amz-SignedHeaders", headers.signedNames))
         // The canonical query is also the URL's query: encode and sort it once.
-        var encoded = canonicalQuery(query)
+        var encoded = canonicalQuery(query, extraCapacity: 17 + 64)
         let canonical = canonicalRequest(request, headers: headers, payload: payload.text, query: encoded)
-        let stringToSign = stringToSign(canonicalRequest: canonical, at: time)
-        let signature = signature(of: stringToSign, at: time)
+        let stringToSign = stringToSign(canonicalRequest: canonical, at: time, key: key)
+        let signature = Hex.string(key.authenticate(stringToSign))
         encoded.append(contentsOf: "&X-Amz-Signature=".utf8)
         encoded.append(contentsOf: signature.utf8)
         if !signSessionToken, let token = credentials.sessionToken {
             encoded.append(contentsOf: "&X-Amz-Security-Token=".utf8)
             URIEncoding.append(token, keepSlash: false, to: &encoded)
         }
-        let required = request.headers.filter {
-            let name = ASCII.lowercased($0.name)
-            return name != "host" && headers.signed.contains(name)
-        }
         return PresignedRequest(
             query: String(decoding: encoded, as: UTF8.self),
-            signedHeaders: required,
+            signedHeaders: headers.signedWithoutHost,
             canonicalRequestBytes: canonical,
             stringToSignBytes: stringToSign,
             signature: signature
@@ -206,7 +204,14 @@ public struct SigV4Signer: Sendable {
 
     /// The signature of a base64-encoded POST policy: `hex(HMAC(signingKey, policy))`.
     public func signature(ofPolicy base64Policy: String, at time: SigningTime) -> String {
-        Hex.string(keys.key(for: time).authenticate(Array(base64Policy.utf8)))
+        var policy = base64Policy
+        let key = keys.key(for: time)
+        return policy.withUTF8 { Hex.string(key.authenticate(UnsafeRawBufferPointer($0))) }
+    }
+
+    /// `<access key id>/<credential scope>`: the `X-Amz-Credential` of `time`'s day.
+    package func credential(at time: SigningTime) -> String {
+        keys.key(for: time).credential
     }
 
     /// The signature of raw bytes (a POST policy already encoded).
@@ -223,7 +228,8 @@ public struct SigV4Signer: Sendable {
         var lines: [UInt8]
         /// `name;name;…`
         var signedNames: String
-        var signed: [String]
+        /// The signed headers as given (name in its own case), `host` left out: what a presigned URL's client sends.
+        var signedWithoutHost: [SigningRequest.Header]
     }
 
     func canonicalHeaders(
@@ -232,6 +238,7 @@ public struct SigV4Signer: Sendable {
     ) throws(SigV4Error) -> CanonicalHeaders {
         var entries: [(name: String, value: String)] = []
         entries.reserveCapacity(headers.count)
+        var signedWithoutHost: [SigningRequest.Header] = []
         var hasHost = false
         for header in headers {
             let name = ASCII.lowercased(header.name)
@@ -240,35 +247,50 @@ public struct SigV4Signer: Sendable {
                 hasHost = true
             } else if let signing, !signing.contains(name) {
                 continue
+            } else {
+                signedWithoutHost.append(header)
             }
             entries.append((name, Self.collapse(header.value)))
         }
         guard hasHost else {
             throw SigV4Error(.invalidRequest, "the request has no Host header: SigV4 signs the host")
         }
-        // A stable sort keeps repeated headers in the order they were given.
-        let sorted = entries.enumerated().sorted {
-            $0.element.name == $1.element.name ? $0.offset < $1.offset : $0.element.name < $1.element.name
+        // Insertion sort: a request has a handful of headers, and it is stable, so repeated headers keep the order
+        // they were given in.
+        for index in entries.indices.dropFirst() {
+            let entry = entries[index]
+            var slot = index
+            while slot > 0, entry.name < entries[slot - 1].name {
+                entries[slot] = entries[slot - 1]
+                slot -= 1
+            }
+            if slot != index { entries[slot] = entry }
         }
         var lines: [UInt8] = []
         lines.reserveCapacity(entries.count * 48)
-        var names: [String] = []
+        var names: [UInt8] = []
+        names.reserveCapacity(entries.count * 16)
         var index = 0
-        while index < sorted.count {
-            let name = sorted[index].element.name
+        while index < entries.count {
+            let name = entries[index].name
             lines.append(contentsOf: name.utf8)
             lines.append(UInt8(ascii: ":"))
-            lines.append(contentsOf: sorted[index].element.value.utf8)
+            lines.append(contentsOf: entries[index].value.utf8)
             index += 1
-            while index < sorted.count, sorted[index].element.name == name {
+            while index < entries.count, entries[index].name == name {
                 lines.append(UInt8(ascii: ","))
-                lines.append(contentsOf: sorted[index].element.value.utf8)
+                lines.append(contentsOf: entries[index].value.utf8)
                 index += 1
             }
             lines.append(0x0A)
-            names.append(name)
+            if !names.isEmpty { names.append(UInt8(ascii: ";")) }
+            names.append(contentsOf: name.utf8)
         }
-        return CanonicalHeaders(lines: lines, signedNames: names.joined(separator: ";"), signed: names)
+        return CanonicalHeaders(
+            lines: lines,
+            signedNames: String(decoding: names, as: UTF8.self),
+            signedWithoutHost: signedWithoutHost
+        )
     }
 
     /// Trims and collapses every run of spaces, tabs and line breaks to one space.
@@ -356,7 +378,7 @@ public struct SigV4Signer: Sendable {
 
     /// `name=value&…`, each encoded, sorted by encoded name then value. Everything is encoded into one buffer
     /// and sorted by ranges, so a query costs two allocations whatever its size.
-    func canonicalQuery(_ items: [SigningRequest.QueryItem]) -> [UInt8] {
+    func canonicalQuery(_ items: [SigningRequest.QueryItem], extraCapacity: Int = 0) -> [UInt8] {
         guard !items.isEmpty else { return [] }
         var encoded: [UInt8] = []
         encoded.reserveCapacity(items.count * 48)
@@ -370,17 +392,28 @@ public struct SigV4Signer: Sendable {
             ranges.append((nameStart..<valueStart, valueStart..<encoded.count))
         }
         encoded.withUnsafeBufferPointer { bytes in
-            ranges.sort { left, right in
-                let leftName = bytes[left.name]
-                let rightName = bytes[right.name]
-                if leftName.elementsEqual(rightName) {
-                    return bytes[left.value].lexicographicallyPrecedes(bytes[right.value])
+            func precedes(
+                _ left: (name: Range<Int>, value: Range<Int>),
+                _ right: (name: Range<Int>, value: Range<Int>)
+            )
+                -> Bool
+            {
+                let byName = compare(bytes, left.name, right.name)
+                return byName != 0 ? byName < 0 : compare(bytes, left.value, right.value) < 0
+            }
+            // Insertion sort: queries are short, and the signer's own parameters arrive almost in order.
+            for index in ranges.indices.dropFirst() {
+                let range = ranges[index]
+                var slot = index
+                while slot > 0, precedes(range, ranges[slot - 1]) {
+                    ranges[slot] = ranges[slot - 1]
+                    slot -= 1
                 }
-                return leftName.lexicographicallyPrecedes(rightName)
+                if slot != index { ranges[slot] = range }
             }
         }
         var out: [UInt8] = []
-        out.reserveCapacity(encoded.count + items.count * 2)
+        out.reserveCapacity(encoded.count + items.count * 2 + extraCapacity)
         for (index, range) in ranges.enumerated() {
             if index > 0 { out.append(UInt8(ascii: "&")) }
             out.append(contentsOf: encoded[range.name])
@@ -390,22 +423,68 @@ public struct SigV4Signer: Sendable {
         return out
     }
 
+    /// Byte order of two ranges of `bytes`: negative, zero or positive, the shorter first on a tie.
+    private func compare(_ bytes: UnsafeBufferPointer<UInt8>, _ left: Range<Int>, _ right: Range<Int>) -> Int {
+        let common = min(left.count, right.count)
+        for offset in 0..<common {
+            let leftByte = bytes[left.lowerBound + offset]
+            let rightByte = bytes[right.lowerBound + offset]
+            if leftByte != rightByte { return Int(leftByte) - Int(rightByte) }
+        }
+        return left.count - right.count
+    }
+
     func stringToSign(canonicalRequest: [UInt8], at time: SigningTime) -> [UInt8] {
-        let digest = canonicalRequest.withUnsafeBytes { SHA256.hash(data: $0) }
+        stringToSign(canonicalRequest: canonicalRequest, at: time, key: keys.key(for: time))
+    }
+
+    func stringToSign(canonicalRequest: [UInt8], at time: SigningTime, key: SigningKey) -> [UInt8] {
+        var hasher = SHA256()
+        canonicalRequest.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        let digest = hasher.finalize()
         var out: [UInt8] = []
         out.reserveCapacity(160)
         out.append(contentsOf: Self.algorithm.utf8)
         out.append(0x0A)
         out.append(contentsOf: time.amzDate.utf8)
         out.append(0x0A)
-        out.append(contentsOf: credentialScope(at: time).utf8)
+        out.append(contentsOf: key.scope.utf8)
         out.append(0x0A)
-        digest.withUnsafeBytes { Hex.append($0, to: &out) }
+        digest.withUnsafeBytes { Hex.append(rawBytes: $0, to: &out) }
         return out
     }
 
     func signature(of stringToSign: [UInt8], at time: SigningTime) -> String {
         Hex.string(keys.key(for: time).authenticate(stringToSign))
+    }
+}
+
+extension Hex {
+    /// A digest in hex, written straight into the string's storage.
+    static func string(_ digest: SHA256Digest) -> String {
+        digest.withUnsafeBytes { string(rawBytes: $0) }
+    }
+
+    /// Appends `bytes` in hex, two digits a byte, written in place.
+    static func append(rawBytes bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { out in
+            for (index, byte) in bytes.enumerated() {
+                out[start + 2 * index] = digit(byte >> 4)
+                out[start + 2 * index + 1] = digit(byte & 0x0F)
+            }
+        }
+    }
+
+    static func string(rawBytes bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digit(byte >> 4)
+                out[2 * index + 1] = digit(byte & 0x0F)
+            }
+            return bytes.count * 2
+        }
     }
 }
 
@@ -421,22 +500,28 @@ enum ASCII {
         var text = text
         let needsChange = text.withUTF8 { $0.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } }
         guard needsChange else { return text }
-        return String(
-            decoding: text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 },
-            as: UTF8.self
-        )
+        return text.withUTF8 { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                }
+                return bytes.count
+            }
+        }
     }
 }
 
 /// The derived signing key for one day, and the key that derives it.
 final class SigningKeyCache: Sendable {
     private let secret: [UInt8]
+    private let accessKeyID: String
     private let region: String
     private let service: String
-    private let current = Locked<(date: Substring, key: SigningKey)?>(nil)
+    private let current = Locked<(day: Int64, key: SigningKey)?>(nil)
 
     init(credentials: AWSCredentials, region: String, service: String) {
         self.secret = Array("AWS4\(credentials.secretAccessKey)".utf8)
+        self.accessKeyID = credentials.accessKeyID
         self.region = region
         self.service = service
     }
@@ -463,18 +548,20 @@ final class SigningKeyCache: Sendable {
 
     /// The key for `time`'s day: derived on the first call of each day (four HMACs), cached after.
     func key(for time: SigningTime) -> SigningKey {
+        let day = time.epochDay
+        if let cached = current.withLock({ $0 }), cached.day == day { return cached.key }
         let date = time.dateStamp
-        if let cached = current.withLock({ $0 }), cached.date == date { return cached.key }
         var key = SymmetricKey(data: secret)
         for part in [String(date), region, service, "aws4_request"] {
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
         }
+        let scope = "\(date)/\(region)/\(service)/aws4_request"
         let signingKey = SigningKey(
             key: key,
-            prepared: HMAC<SHA256>(key: key),
-            scope: "\(date)/\(region)/\(service)/aws4_request"
+            scope: scope,
+            credential: "\(accessKeyID)/\(scope)"
         )
-        current.withLock { $0 = (date, signingKey) }
+        current.withLock { $0 = (day, signingKey) }
         return signingKey
     }
 }
@@ -484,14 +571,48 @@ struct SigningKey: @unchecked Sendable {
     // @unchecked Sendable: both are values that are only ever copied, never mutated in place; swift-crypto does
     // not mark them Sendable here.
     let key: SymmetricKey
-    /// The HMAC with the key already absorbed: each signature copies it instead of hashing the key pads again.
-    let prepared: HMAC<SHA256>
     /// The credential scope of the key's day.
     let scope: String
+    /// `<access key id>/<scope>`, the `X-Amz-Credential` value.
+    let credential: String
+    /// HMAC's inner and outer hashes (RFC 2104) with the key's pads already absorbed: each signature copies them
+    /// instead of hashing the pads again, and calls `SHA256` directly rather than `HMAC`'s generic `update(data:)`,
+    /// which costs more than the hashing at these sizes.
+    private let inner: SHA256
+    private let outer: SHA256
 
-    func authenticate(_ bytes: [UInt8]) -> HashedAuthenticationCode<SHA256> {
-        var hmac = prepared
-        bytes.withUnsafeBytes { hmac.update(data: $0) }
-        return hmac.finalize()
+    init(key: SymmetricKey, scope: String, credential: String) {
+        self.key = key
+        self.scope = scope
+        self.credential = credential
+        // The key is a 32-byte HMAC-SHA256 output, shorter than the 64-byte block: it is zero-padded, not hashed.
+        var innerPad = [UInt8](repeating: 0x36, count: 64)
+        var outerPad = [UInt8](repeating: 0x5C, count: 64)
+        key.withUnsafeBytes { bytes in
+            precondition(bytes.count <= 64, "a SigV4 signing key is 32 bytes")
+            for (index, byte) in bytes.enumerated() {
+                innerPad[index] ^= byte
+                outerPad[index] ^= byte
+            }
+        }
+        var inner = SHA256()
+        innerPad.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        var outer = SHA256()
+        outerPad.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        self.inner = inner
+        self.outer = outer
+    }
+
+    func authenticate(_ bytes: [UInt8]) -> SHA256Digest {
+        bytes.withUnsafeBytes { authenticate($0) }
+    }
+
+    /// `HMAC-SHA256(key, bytes)`: `H(outer pad ‖ H(inner pad ‖ bytes))`.
+    func authenticate(_ bytes: UnsafeRawBufferPointer) -> SHA256Digest {
+        var inner = self.inner
+        inner.update(bufferPointer: bytes)
+        var outer = self.outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize()
     }
 }

@@ -21,12 +21,41 @@ public struct SigningTime: Sendable, Equatable, Hashable {
         let days = Int(floorDivide(epochSeconds, 86_400))
         let secondOfDay = Int(epochSeconds - Int64(days) * 86_400)
         let (year, month, day) = civil(fromDays: days)
-        var text = ""
-        text.reserveCapacity(16)
-        text += pad(year, 4) + pad(month, 2) + pad(day, 2) + "T"
-        text += pad(secondOfDay / 3600, 2) + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2) + "Z"
-        self.amzDate = text
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years: the plain way, which prints the year as it is.
+            self.amzDate =
+                pad(year, 4) + pad(month, 2) + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2)
+                + pad(secondOfDay / 60 % 60, 2) + pad(secondOfDay % 60, 2) + "Z"
+            return
+        }
+        // Written digit by digit into the string's own storage: this runs for every POST policy's expiration.
+        self.amzDate = String(unsafeUninitializedCapacity: 16) { out in
+            var written = 0
+            func put(_ value: Int, _ width: Int) {
+                var value = value
+                var index = written + width - 1
+                while index >= written {
+                    out[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: value % 10)
+                    value /= 10
+                    index -= 1
+                }
+                written += width
+            }
+            put(year, 4)
+            put(month, 2)
+            put(day, 2)
+            out[written] = UInt8(ascii: "T")
+            written += 1
+            put(secondOfDay / 3600, 2)
+            put(secondOfDay / 60 % 60, 2)
+            put(secondOfDay % 60, 2)
+            out[written] = UInt8(ascii: "Z")
+            return written + 1
+        }
     }
+
+    /// Days since 1970-01-01: what the signing key cache compares, instead of the date's text.
+    var epochDay: Int64 { floorDivide(epochSeconds, 86_400) }
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'`, as `--date` takes it.
     /// - Throws: `SigV4Error.invalidSetting` for anything else.
@@ -67,20 +96,41 @@ public struct SigningTime: Sendable, Equatable, Hashable {
 
     /// ISO 8601 extended format, `YYYY-MM-DDTHH:MM:SSZ`: a POST policy's `expiration`.
     public var iso8601: String {
-        let basic = Array(amzDate.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
-        out.append(contentsOf: basic[0..<4])
-        out.append(UInt8(ascii: "-"))
-        out.append(contentsOf: basic[4..<6])
-        out.append(UInt8(ascii: "-"))
-        out.append(contentsOf: basic[6..<9])
-        out.append(contentsOf: basic[9..<11])
-        out.append(UInt8(ascii: ":"))
-        out.append(contentsOf: basic[11..<13])
-        out.append(UInt8(ascii: ":"))
-        out.append(contentsOf: basic[13..<16])
-        return String(decoding: out, as: UTF8.self)
+        var basic = amzDate
+        guard basic.utf8.count == 16 else {
+            // A year past 9999: split the text around its fixed-width tail.
+            let bytes = Array(basic.utf8)
+            let year = bytes.count - 12
+            var out = Array(bytes[0..<year])
+            out.append(UInt8(ascii: "-"))
+            out.append(contentsOf: bytes[year..<year + 2])
+            out.append(UInt8(ascii: "-"))
+            out.append(contentsOf: bytes[year + 2..<year + 5])
+            out.append(contentsOf: bytes[year + 5..<year + 7])
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: bytes[year + 7..<year + 9])
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: bytes[year + 9..<year + 12])
+            return String(decoding: out, as: UTF8.self)
+        }
+        return basic.withUTF8 { basic in
+            String(unsafeUninitializedCapacity: 20) { out in
+                // YYYY-MM-DDTHH:MM:SSZ from YYYYMMDDTHHMMSSZ: the source index of each output byte, or a separator.
+                var written = 0
+                for index in 0..<16 {
+                    if index == 4 || index == 6 {
+                        out[written] = UInt8(ascii: "-")
+                        written += 1
+                    } else if index == 11 || index == 13 {
+                        out[written] = UInt8(ascii: ":")
+                        written += 1
+                    }
+                    out[written] = basic[index]
+                    written += 1
+                }
+                return written
+            }
+        }
     }
 
     /// This time plus `seconds`.

@@ -4,13 +4,23 @@ public enum URIEncoding {
     /// Whether `byte` is unreserved: `A-Z a-z 0-9 - _ . ~`.
     @inline(__always)
     static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-            UInt8(ascii: "~"):
-            true
-        default: false
+        isKept(byte, keepSlash: false)
+    }
+
+    /// `- . 0-9` (and `/` when kept) in bytes 0–63, one bit each.
+    private static let keptBelow64: UInt64 = 0x03FF_6000_0000_0000
+    /// `A-Z _ a-z ~` in bytes 64–127.
+    private static let keptFrom64: UInt64 = 0x47FF_FFFE_87FF_FFFE
+
+    /// Whether `byte` stays as it is: unreserved, or `/` when `keepSlash`. Two bit masks instead of range tests,
+    /// as this runs for every byte of every key and parameter.
+    @inline(__always)
+    static func isKept(_ byte: UInt8, keepSlash: Bool) -> Bool {
+        if byte < 64 {
+            let mask = keepSlash ? keptBelow64 | 1 << 47 : keptBelow64
+            return mask >> UInt64(byte) & 1 != 0
         }
+        return byte < 128 && keptFrom64 >> UInt64(byte - 64) & 1 != 0
     }
 
     @inline(__always)
@@ -23,13 +33,16 @@ public enum URIEncoding {
         var text = text
         text.withUTF8 { bytes in
             // Most names and values need no encoding at all: copy them in one go.
-            if bytes.allSatisfy({ isUnreserved($0) || (keepSlash && $0 == UInt8(ascii: "/")) }) {
+            guard var index = bytes.firstIndex(where: { !isKept($0, keepSlash: keepSlash) }) else {
                 out.append(contentsOf: bytes)
                 return
             }
-            out.reserveCapacity(out.count + bytes.count * 3)
-            for byte in bytes {
-                if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+            out.reserveCapacity(out.count + index + (bytes.count - index) * 3)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<index]))
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if isKept(byte, keepSlash: keepSlash) {
                     out.append(byte)
                 } else {
                     out.append(UInt8(ascii: "%"))
@@ -42,6 +55,9 @@ public enum URIEncoding {
 
     /// `text` encoded.
     public static func encode(_ text: String, keepSlash: Bool = false) -> String {
+        // Most keys and values need no encoding: hand the same string back, without copying it.
+        var text = text
+        if text.withUTF8({ $0.allSatisfy { isKept($0, keepSlash: keepSlash) } }) { return text }
         var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count + 8)
         append(text, keepSlash: keepSlash, to: &out)
