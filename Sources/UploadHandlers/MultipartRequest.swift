@@ -111,7 +111,7 @@ struct MultipartBody {
         /// The part's base64 SHA-256, checked for shape.
         func checksum() throws(UploadAPIError) -> String? {
             guard let text = try string("checksumSHA256") else { return nil }
-            guard let digest = Base64.decode(text), digest.count == 32, !text.contains("-"), !text.contains("_") else {
+            guard ChecksumText.isSHA256(text) else {
                 throw .badRequest(
                     "parts[\(index)].checksumSHA256 must be the base64 (not hex) of the part's 32-byte SHA-256"
                 )

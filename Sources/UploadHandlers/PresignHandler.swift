@@ -69,7 +69,9 @@ public struct UploadRequest: Sendable, Equatable {
         }
         guard size >= 1 else { throw .badRequest("size is \(size); an upload has at least 1 byte") }
         let method: Method
-        switch try string("method", required: false)?.uppercased() {
+        // ASCII case only: `uppercased()` would also turn "multıpart" (dotless ı) into MULTIPART.
+        let rawMethod = try string("method", required: false)
+        switch rawMethod.map({ $0.utf8.allSatisfy { $0 < 0x80 } ? $0.uppercased() : $0 }) {
         case nil, "POST": method = .post
         case "PUT": method = .put
         case "MULTIPART": method = .multipart
@@ -77,9 +79,7 @@ public struct UploadRequest: Sendable, Equatable {
         }
         let checksum = try string("checksumSHA256", required: false)
         if let checksum {
-            guard let digest = Base64.decode(checksum), digest.count == 32, !checksum.contains("-"),
-                !checksum.contains("_")
-            else {
+            guard ChecksumText.isSHA256(checksum) else {
                 throw .badRequest("checksumSHA256 must be the base64 (not hex) of the file's 32-byte SHA-256")
             }
             guard method == .put else {

@@ -185,7 +185,28 @@ struct PresignHandlerTests {
                 "only signed into PUT"
             ),
             (String(repeating: " ", count: 20_000), "at most 16384"),
+            // Found against deploy/openapi.yaml: `uppercased()` made a dotless ı into MULTIPART.
+            (
+                ["filename": "a.png", "contentType": "image/png", "size": 1, "method": "multıpart"],
+                "not POST, PUT or MULTIPART"
+            ),
         ]
+        // Spellings a lenient base64 decoder takes but the signed header and the spec do not: missing or extra
+        // padding, and stray bits in the last character.
+        let canonical = Data(SHA256Fixture.digest).base64EncodedString()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+        let last = canonical.dropLast().last!
+        let strayBits = String(canonical.dropLast(2)) + String(alphabet[alphabet.firstIndex(of: last)! + 1]) + "="
+        for checksum in [String(canonical.dropLast()), canonical + "=", strayBits] {
+            let result = try call(
+                try event([
+                    "filename": "a.png", "contentType": "image/png", "size": 1, "method": "PUT",
+                    "checksumSHA256": checksum,
+                ])
+            )
+            #expect(result.status == 400, "\(checksum) was taken")
+            #expect(result.message.contains("base64"), "\(result.message)")
+        }
         for (body, message) in cases {
             let result = try call(try event(body))
             #expect(result.status == 400, "\(String(describing: body).prefix(60))")
