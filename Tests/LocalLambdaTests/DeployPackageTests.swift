@@ -85,6 +85,60 @@ struct DeployPackageTests {
         }
     }
 
+    /// The packaged libcurl and OpenSSL speak TLS, and trust what Amazon Linux trusts: the authorizer fetches its
+    /// JWKS over HTTPS from a server whose authority is only in the chroot's `/etc/pki/tls/certs/ca-bundle.crt`,
+    /// where `provided.al2` and `provided.al2023` keep the bundle. With an unrelated authority there instead, the
+    /// same fetch is refused, and the error says it was the certificate.
+    @Test(.enabled(if: PythonTools.has("cryptography"), Comment(rawValue: PythonTools.missing("cryptography"))))
+    func fetchesTheJWKSOverHTTPSTrustingAmazonLinuxsCABundle() async throws {
+        let key = try TestSigningKey(kid: "https-\(UUID().uuidString.prefix(8))")
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("ue-https-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try Data(try TestJWT.jwks([try key.jwk()])).write(to: URL(fileURLWithPath: work + "/jwks.json"))
+        let server = try HTTPSFileServer(file: work + "/jwks.json", directory: work)
+        defer { server.stop() }
+
+        var event = try #require(
+            try JSONSerialization.jsonObject(with: Data(try ProjectEvents.bytes("authorizer-http-v2-request.json")))
+                as? [String: Any]
+        )
+        event["identitySource"] = ["Bearer " + (try key.token(TestJWT.idClaims(now: TestJWT.now)))]
+        let payload = Array(try JSONSerialization.data(withJSONObject: event))
+        let environment = [
+            "AWS_REGION": TestJWT.region, "COGNITO_ISSUER": TestJWT.issuer, "COGNITO_CLIENT_IDS": TestJWT.clientID,
+            "COGNITO_JWKS_URL": "https://127.0.0.1:\(server.port)/jwks.json",
+            // Lambda sets neither; a developer's shell often does, naming a host path the chroot lacks.
+            "SSL_CERT_FILE": "", "SSL_CERT_DIR": "",
+        ]
+
+        let root = try unpack()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let bundle = root + "/etc/pki/tls/certs/ca-bundle.crt"
+        try FileManager.default.createDirectory(
+            atPath: (bundle as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        try FileManager.default.copyItem(atPath: server.authority, toPath: bundle)
+        try await withEmulator(command: command(root, handler: "authorize", environment: environment)) { emulator in
+            let result = await emulator.invoke(InvocationRequest(payload: payload))
+            let body = String(decoding: result.body, as: UTF8.self)
+            #expect(result.status == .ok, "\(body)")
+            #expect(body.contains(#""isAuthorized":true"#), "\(body)")
+        }
+
+        try FileManager.default.removeItem(atPath: bundle)
+        try FileManager.default.copyItem(atPath: server.otherAuthority, toPath: bundle)
+        try await withEmulator(command: command(root, handler: "authorize", environment: environment)) { emulator in
+            let result = await emulator.invoke(InvocationRequest(payload: payload))
+            #expect(result.status != .ok, "a server the bundle does not vouch for must not be trusted")
+            let message = result.error?.errorMessage ?? String(decoding: result.body, as: UTF8.self)
+            #expect(message.lowercased().contains("certificate"), "\(message)")
+        }
+        // The first runtime got the keys from this server; the second never got past the handshake.
+        #expect(server.requests().filter { $0.hasPrefix("GET ") } == ["GET /jwks.json"])
+    }
+
     @Test func reportsAnInitErrorForAnUnknownHandler() async throws {
         let root = try unpack()
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -109,5 +163,46 @@ struct DeployPackageTests {
             let contents = try FileManager.default.contentsOfDirectory(atPath: artifacts).sorted()
             #expect(contents == ["bootstrap", "lib"], "build-\(function)")
         }
+    }
+}
+
+/// `Tests/Scripts/https_file_server.py`: one file over HTTPS on 127.0.0.1, with a certificate from an authority
+/// made for this run (`authority`, a PEM file) and a second, unrelated authority (`otherAuthority`).
+final class HTTPSFileServer: @unchecked Sendable {  // The process and pipes are only touched by the test's thread.
+    let process = Process()
+    let input = Pipe()
+    let output = Pipe()
+    let port: Int
+    let authority: String
+    let otherAuthority: String
+    private var printed = ""
+
+    init(file: String, directory: String) throws {
+        authority = directory + "/authority.pem"
+        otherAuthority = directory + "/other-authority.pem"
+        process.executableURL = URL(fileURLWithPath: try #require(PythonTools.python))
+        process.arguments = [PythonTools.script("https_file_server.py"), file, authority, otherAuthority]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !printed.contains("\n") && process.isRunning && Date() < deadline {
+            printed += String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        }
+        let ready = printed.split(separator: "\n").first { $0.hasPrefix("ready ") }
+        port = try #require(ready.flatMap { Int($0.dropFirst(6)) }, "https_file_server.py printed: \(printed)")
+    }
+
+    /// Stops the server: what it printed, one "GET PATH" line per request it answered.
+    func requests() -> [String] {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        printed += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return printed.split(separator: "\n").map(String.init)
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
     }
 }
