@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Builds the libcurl that bootstrap links in release: Debian's own curl source package (with Debian's security
-# patches), configured for HTTP and HTTPS only and built as a static library. OpenSSL stays a shared library.
+# patches), configured for HTTP and HTTPS only and built as a static library, with Debian's OpenSSL linked in
+# statically too, and one patch of ours (deploy/curl-lazy-openssl-init.patch): OpenSSL is initialised at the first
+# TLS connection instead of in curl_global_init, so a function that never speaks HTTPS (echo, presign with an
+# authorizer's claims, pretoken) never initialises it.
 #
 # Why: Debian's libcurl4 pulls in some 30 shared libraries (GnuTLS via librtmp, Kerberos, LDAP, SSH, IDN, PSL,
 # nghttp2, brotli, zstd, p11-kit...). Loading and initialising them costs about 8 ms of cold start and 6 MB of
-# resident memory, for protocols a Lambda runtime never speaks.
+# resident memory, for protocols a Lambda runtime never speaks. A static OpenSSL needs no loading or symbol
+# binding at start, and only the parts curl calls are linked; the zip carries its OpenSSL inside bootstrap
+# instead of as libssl.so.3 and libcrypto.so.3. Either way it is Debian's build, updated by rebuilding the zip.
 #
 # Usage: deploy/build-libcurl.sh [PREFIX]     (default: .build-curl, which git ignores)
 # Then:  PKG_CONFIG_PATH=PREFIX/lib/pkgconfig swift build -c release --static-swift-stdlib ...
@@ -31,8 +36,9 @@ configure_flags=(
 # No multi-handle wakeup socketpair: bootstrap never calls curl_multi_wakeup, and without it each request makes
 # one poll(2) fewer.
 cppflags="-DCURL_DISABLE_SOCKETPAIR"
+patch_file="$root/deploy/curl-lazy-openssl-init.patch"
 stamp="$prefix/.stamp"
-want="$(printf '%s ' "${configure_flags[@]}") CPPFLAGS=$cppflags"
+want="$(printf '%s ' "${configure_flags[@]}") CPPFLAGS=$cppflags patch=$(sha256sum "$patch_file" | cut -c1-16) openssl=static"
 
 step() { printf '==> %s\n' "$*"; }
 
@@ -49,6 +55,7 @@ needed=()
 command -v dpkg-source >/dev/null || needed+=(dpkg-dev)
 command -v make >/dev/null || needed+=(make)
 command -v gcc >/dev/null || needed+=(gcc)
+command -v patch >/dev/null || needed+=(patch)
 dpkg -s libssl-dev >/dev/null 2>&1 || needed+=(libssl-dev)
 if [ ${#needed[@]} -gt 0 ]; then
     step "installing build tools: ${needed[*]}"
@@ -90,6 +97,12 @@ dpkg-source -x "$dsc" src >"$work/unpack.log" 2>&1 || {
 }
 
 cd src
+step "applying $(basename "$patch_file")"
+patch -p1 --forward --batch <"$patch_file" >"$work/patch.log" 2>&1 || {
+    cat "$work/patch.log"
+    echo "error: $(basename "$patch_file") no longer applies to $dsc; update it for the new lib/vtls/openssl.c" >&2
+    exit 1
+}
 step "configuring (HTTP and HTTPS only)"
 ./configure --prefix="$prefix" "${configure_flags[@]}" CPPFLAGS="$cppflags" >"$work/configure.log" 2>&1 || {
     tail -30 "$work/configure.log"
@@ -105,7 +118,7 @@ make -C include install >/dev/null
 
 version=$(sed -n 's/^#define LIBCURL_VERSION "\(.*\)"/\1/p' "$prefix/include/curl/curlver.h")
 mkdir -p "$prefix/lib/pkgconfig"
-# SwiftPM reads Libs, not Libs.private: name the static archive and OpenSSL here.
+# SwiftPM reads Libs, not Libs.private: name the static archives, OpenSSL's among them, here.
 cat >"$prefix/lib/pkgconfig/libcurl.pc" <<PC
 prefix=$prefix
 libdir=\${prefix}/lib
@@ -114,7 +127,7 @@ includedir=\${prefix}/include
 Name: libcurl
 Description: libcurl for UploadEdge's bootstrap (HTTP and HTTPS only, static)
 Version: $version
-Libs: -L\${libdir} -l:libcurl.a -lssl -lcrypto -lpthread
+Libs: -L\${libdir} -l:libcurl.a -l:libssl.a -l:libcrypto.a -lpthread
 Cflags: -I\${includedir}
 PC
 printf '%s' "$want" >"$stamp"

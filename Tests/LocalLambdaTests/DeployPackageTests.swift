@@ -52,6 +52,7 @@ struct DeployPackageTests {
         #expect(libraries.contains { $0.hasPrefix("ld-linux") }, "the loader travels with the binary")
         #expect(libraries.contains("libc.so.6"))
         #expect(!libraries.contains { $0.hasPrefix("libcurl") }, "libcurl is linked in, HTTP(S) only")
+        #expect(!libraries.contains { $0.hasPrefix("libssl") || $0.hasPrefix("libcrypto") }, "OpenSSL is linked in")
         #expect(!libraries.contains { $0.contains("Foundation") || $0.contains("icu") })
         let interpreter = try CommandResult.run(["/usr/bin/readelf", "-l", root + "/var/task/bootstrap"])
         #expect(interpreter.standardOutput.contains("[Requesting program interpreter: /var/task/lib/ld-linux"))
