@@ -39,7 +39,8 @@ struct DeployPackageTests {
         RuntimeCommand(
             arguments: ["/usr/sbin/chroot", root, "/var/task/bootstrap"],
             environment: environment.merging(["_HANDLER": handler, "LAMBDA_TASK_ROOT": "/var/task"]) { $1 },
-            output: .discard
+            // What the runtime prints stays in the test log: a crash under chroot says why there.
+            output: .inherit
         )
     }
 
@@ -56,6 +57,11 @@ struct DeployPackageTests {
         #expect(!libraries.contains { $0.contains("Foundation") || $0.contains("icu") })
         let interpreter = try CommandResult.run(["/usr/bin/readelf", "-l", root + "/var/task/bootstrap"])
         #expect(interpreter.standardOutput.contains("[Requesting program interpreter: /var/task/lib/ld-linux"))
+        // Hardened as a distribution builds it: position-independent, relocations read-only after start (RELRO)
+        // and bound at start (BIND_NOW), so neither the GOT nor relocated data can be overwritten later.
+        #expect(interpreter.standardOutput.contains("GNU_RELRO"), "bootstrap must keep RELRO")
+        let dynamic = try CommandResult.run(["/usr/bin/readelf", "-d", root + "/var/task/bootstrap"]).standardOutput
+        #expect(dynamic.contains("BIND_NOW") && dynamic.contains("PIE"), "\(dynamic)")
         let attributes = try FileManager.default.attributesOfItem(atPath: root + "/var/task/bootstrap")
         #expect(((attributes[.posixPermissions] as? Int) ?? 0) & 0o111 != 0, "bootstrap must stay executable")
     }
