@@ -3,8 +3,8 @@ import LocalLambda
 import NIOCore
 import NIOPosix
 
-/// Measures Runtime API clients against the local emulator: echo cycle latency and throughput, cold start,
-/// peak memory.
+/// Measures Runtime API clients against the local emulator: echo cycle latency and throughput, cold start (init),
+/// first invocation, peak memory.
 public struct RuntimeBenchmark: Sendable {
     /// A runtime to measure.
     public struct Subject: Sendable {
@@ -15,8 +15,8 @@ public struct RuntimeBenchmark: Sendable {
         public var payload: [UInt8]?
         /// Documents the emulator serves this subject under `/_local/` (a JWKS, say).
         public var staticFiles: [String: [UInt8]]
-        /// Checks the first response before anything is measured: a message when it is not what the subject must
-        /// answer (a benchmark of error responses measures nothing useful).
+        /// Checks the first response of every fresh runtime (each cold start, and the one measured warm): a message
+        /// when it is not what the subject must answer (a benchmark of error responses measures nothing useful).
         public var validate: (@Sendable ([UInt8]) -> String?)?
 
         public init(
@@ -43,7 +43,11 @@ public struct RuntimeBenchmark: Sendable {
         public var cycleP50Microseconds: Double
         public var cycleP99Microseconds: Double
         public var invocationsPerSecond: Double
+        /// Init: exec to the first `/next`, median of `coldStarts`.
         public var coldStartMedianMilliseconds: Double
+        /// The invocation right after each cold start, as the warm cycles measure it (queued to answered), median
+        /// of `coldStarts`; with ``coldStartMedianMilliseconds``, what lambda-perf calls the first invocation.
+        public var firstInvocationMedianMicroseconds: Double
         public var coldStarts: Int
         public var peakResidentBytes: Int?
     }
@@ -64,9 +68,10 @@ public struct RuntimeBenchmark: Sendable {
     /// hits every subject alike instead of whichever happened to be running.
     public var roundSize = 1_000
 
-    /// Measures every subject, interleaved: first `coldStarts` starts each (exec to first `/next`), taking turns;
-    /// then `warmup` invocations each; then rounds of `roundSize` sequential echo invocations, taking turns, until
-    /// each has `invocations`. `progress` receives a line now and then.
+    /// Measures every subject, interleaved: first `coldStarts` starts each (exec to first `/next`, then the first
+    /// invocation of the fresh process, then a stop), taking turns; then `warmup` invocations each; then rounds of
+    /// `roundSize` sequential echo invocations, taking turns, until each has `invocations`. `progress` receives a
+    /// line now and then.
     public func measure(
         _ subjects: [Subject],
         progress: @Sendable (String) -> Void
@@ -110,9 +115,11 @@ public struct RuntimeBenchmark: Sendable {
         progress: @Sendable (String) -> Void
     ) async throws -> [Measurement] {
         var starts = Array(repeating: [UInt64](), count: subjects.count)
+        var firsts = Array(repeating: [UInt64](), count: subjects.count)
         for round in 1...coldStarts {
             for index in subjects.indices {
                 starts[index].append(try await emulators[index].startRuntime().get())
+                firsts[index].append(try await firstInvocation(of: subjects[index], on: emulators[index]))
                 _ = try await emulators[index].stopRuntime().get()
             }
             if round == coldStarts || round % 5 == 0 { progress("cold starts: \(round)/\(coldStarts) each") }
@@ -120,14 +127,8 @@ public struct RuntimeBenchmark: Sendable {
 
         for index in subjects.indices {
             _ = try await emulators[index].startRuntime().get()
+            _ = try await firstInvocation(of: subjects[index], on: emulators[index])
             let payload = subjects[index].payload ?? self.payload
-            let first = await emulators[index].invoke(InvocationRequest(payload: payload))
-            guard first.status == .ok else {
-                throw BenchmarkError(message: "\(subjects[index].name) failed its first invocation: \(first.status)")
-            }
-            if let problem = subjects[index].validate?(first.body) {
-                throw BenchmarkError(message: "\(subjects[index].name) answered wrongly: \(problem)")
-            }
             _ = try await cycles(warmup, payload: payload, on: emulators[index])
         }
         progress("warmed up: \(warmup) invocations each")
@@ -162,12 +163,28 @@ public struct RuntimeBenchmark: Sendable {
                     cycleP99Microseconds: Double(Self.percentile(sorted, 0.99)) / 1_000,
                     invocationsPerSecond: Double(invocations) / (Double(busy[index]) / 1e9),
                     coldStartMedianMilliseconds: Double(Self.percentile(starts[index].sorted(), 0.50)) / 1e6,
+                    firstInvocationMedianMicroseconds: Double(Self.percentile(firsts[index].sorted(), 0.50)) / 1_000,
                     coldStarts: coldStarts,
                     peakResidentBytes: peak
                 )
             )
         }
         return measurements
+    }
+
+    /// Invokes a freshly started runtime once with the subject's payload and checks the answer (status `ok`, then
+    /// the subject's `validate`): a benchmark of error responses measures nothing useful.
+    /// - Returns: The invocation's duration, queued to answered, in nanoseconds.
+    private func firstInvocation(of subject: Subject, on emulator: RuntimeAPIEmulator) async throws -> UInt64 {
+        let first = await emulator.invoke(InvocationRequest(payload: subject.payload ?? payload))
+        guard first.status == .ok else {
+            let message = first.error.map { ": \($0.errorType): \($0.errorMessage)" } ?? ""
+            throw BenchmarkError(message: "\(subject.name) failed its first invocation: \(first.status)\(message)")
+        }
+        if let problem = subject.validate?(first.body) {
+            throw BenchmarkError(message: "\(subject.name) answered wrongly: \(problem)")
+        }
+        return first.durationNanoseconds
     }
 
     /// Runs `count` invocations back to back on the emulator's loop; each sample is one full cycle, from the

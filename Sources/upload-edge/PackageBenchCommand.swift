@@ -74,13 +74,14 @@ struct PackageBenchCommand: AsyncParsableCommand {
         }
         let zipBytes = (try FileManager.default.attributesOfItem(atPath: zip)[.size] as? Int) ?? 0
         print("The deployment package (\(invocations) echo invocations, \(coldStarts) cold starts each):")
-        print("subject                                    cold start   cycle p50   cycle p99   peak RSS")
+        print("subject                                    cold start  first invoke   cycle p50   cycle p99   peak RSS")
         for measurement in measurements {
             print(
                 measurement.name.padding(toLength: 42, withPad: " ", startingAt: 0)
                     + String(
-                        format: " %8.2f ms  %7.1f µs  %7.1f µs  %6.1f MB",
+                        format: " %8.2f ms  %9.1f µs  %7.1f µs  %7.1f µs  %6.1f MB",
                         measurement.coldStartMedianMilliseconds,
+                        measurement.firstInvocationMedianMicroseconds,
                         measurement.cycleP50Microseconds,
                         measurement.cycleP99Microseconds,
                         Double(measurement.peakResidentBytes ?? 0) / 1_048_576

@@ -79,7 +79,7 @@ struct RuntimeBenchReport: Codable {
                 + (cpu.map { "emulator and client pinned to CPU \($0)." } ?? "unpinned.")
         )
         lines.append("")
-        let header = ["client", "cycle p50", "cycle p99", "invocations/s", "cold start", "peak RSS"]
+        let header = ["client", "cycle p50", "cycle p99", "invocations/s", "cold start", "first invoke", "peak RSS"]
         var rows = [header]
         for measurement in measurements {
             rows.append([
@@ -88,6 +88,7 @@ struct RuntimeBenchReport: Codable {
                 String(format: "%.1f us", measurement.cycleP99Microseconds),
                 String(format: "%.0f", measurement.invocationsPerSecond),
                 String(format: "%.2f ms", measurement.coldStartMedianMilliseconds),
+                String(format: "%.1f us", measurement.firstInvocationMedianMicroseconds),
                 measurement.peakResidentBytes.map(Self.megabytes) ?? "n/a",
             ])
         }
@@ -103,7 +104,8 @@ struct RuntimeBenchReport: Codable {
         }
         lines.append("")
         lines.append(
-            "cold start = exec to first /next, median of \(measurements.first?.coldStarts ?? 0); "
+            "cold start = exec to first /next, first invoke = the invocation right after it, "
+                + "medians of \(measurements.first?.coldStarts ?? 0); "
                 + "bootstrap binary \(Self.megabytes(binary.bytes)), stripped \(Self.megabytes(binary.strippedBytes))"
                 + (binary.staticSwiftStdlib ? " (static Swift stdlib)" : " (dynamic Swift stdlib)")
         )
