@@ -2,6 +2,7 @@ import CognitoAuth
 import LambdaCodable
 import LambdaEvents
 import LambdaRuntime
+import Logging
 import S3
 import S3Presigning
 import SigV4
@@ -252,6 +253,43 @@ public struct PresignHandler: LambdaHandler, Sendable {
                 client: client
             )
         )
+        warmUp()
+    }
+
+    /// Answers two made-up upload requests, a presigned POST and a PUT, and drops the answers: for a handler's
+    /// init, so that the first real request does not pay what a process pays once (type metadata, protocol
+    /// conformance lookups, the first touch of the decoding, signing and encoding code). Measured with `bench
+    /// upload`, that was 1.6 ms of a first invocation that took 6× a warm one. Nothing leaves the process
+    /// (presigning computes, it sends nothing), nothing is logged, and a failure is ignored: the warm-up is never
+    /// fatal.
+    /// - Returns: How many of the two requests were answered with 200 (for tests).
+    @discardableResult
+    public func warmUp() -> Int {
+        let context = LambdaContext(
+            requestID: "warm-up",
+            deadlineMilliseconds: .max,
+            invokedFunctionARN: "",
+            logger: Logger(label: "warm-up") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let allowed = configuration.allowedTypes.first ?? "application/octet-stream"
+        let type = allowed.hasSuffix("/*") ? allowed.dropLast() + "x-warm-up" : allowed
+        let group = configuration.requiredGroup.map { #","cognito:groups":"[\#($0)]""# } ?? ""
+        var granted = 0
+        for method in ["POST", "PUT"] {
+            let body = #"{\"filename\":\"warm-up\",\"contentType\":\"\#(type)\",\"size\":1,\"method\":\"\#(method)\"}"#
+            let event = """
+                {"version":"2.0","routeKey":"POST /uploads","rawPath":"/uploads","rawQueryString":"",\
+                "headers":{"content-type":"application/json"},"requestContext":{"authorizer":{"jwt":{"claims":\
+                {"sub":"warm-up","token_use":"id"\(group)},"scopes":null}},"http":{"method":"POST",\
+                "path":"/uploads"},"requestId":"warm-up"},"body":"\(body)","isBase64Encoded":false}
+                """
+            if let answer = try? handle(Array(event.utf8), context: context),
+                String(decoding: answer.prefix(32), as: UTF8.self).contains(#""statusCode":200"#)
+            {
+                granted += 1
+            }
+        }
+        return granted
     }
 
     /// Answers one API Gateway (HTTP or REST API) or Function URL request; every API error is an HTTP answer.

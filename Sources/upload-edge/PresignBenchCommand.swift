@@ -62,8 +62,8 @@ struct PresignBenchCommand: ParsableCommand {
         let put = ours[0].microseconds
         let post = ours[1].microseconds
         print("\nGoals:")
-        print("  [\(put <= 5 ? "met" : "MISSED")] PUT URL <= 5 us: \(String(format: "%.2f us", put))")
-        print("  [\(post <= 15 ? "met" : "MISSED")] POST policy <= 15 us: \(String(format: "%.2f us", post))")
+        print("  [\(put <= 4 ? "met" : "MISSED")] PUT URL <= 4 us: \(String(format: "%.2f us", put))")
+        print("  [\(post <= 4 ? "met" : "MISSED")] POST policy <= 4 us: \(String(format: "%.2f us", post))")
         let minimum = min(botocore[0] / put, botocore[1] / post)
         print(
             "  [\(minimum >= 50 ? "met" : "MISSED")] at least 50x botocore: \(String(format: "%.0fx", minimum)) (the lower of the two)"

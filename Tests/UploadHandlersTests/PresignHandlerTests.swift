@@ -46,6 +46,19 @@ struct PresignHandlerTests {
         return try #require(object["conditions"] as? [Any])
     }
 
+    /// The init's warm-up really runs the presign path: both methods are presigned, also with a required group and
+    /// with a wildcard type first in the list, and with a limit of one byte.
+    @Test func theWarmUpPresignsAPostAndAPut() throws {
+        #expect(try Fixture.presign().warmUp() == 2)
+        #expect(try Fixture.presign(Fixture.configuration(group: "uploaders")).warmUp() == 2)
+        var wildcard = Fixture.configuration()
+        wildcard.allowedTypes = ["video/*", "image/png"]
+        #expect(try Fixture.presign(wildcard).warmUp() == 2)
+        var tiny = Fixture.configuration(limits: UploadLimits(keyPrefix: "uploads/", maxBytes: 1))
+        tiny.allowedTypes = ["image/png"]
+        #expect(try Fixture.presign(tiny).warmUp() == 2)
+    }
+
     @Test func aPostFormBindsKeySizeTypeEncryptionOwnerAndExpiry() throws {
         let result = try call(
             try event(["filename": "holiday photo.jpg", "contentType": "image/jpeg", "size": 482_133])
