@@ -94,7 +94,7 @@ struct DeployPackageTests {
 
     /// The packaged libcurl and OpenSSL speak TLS, and trust what Amazon Linux trusts: the authorizer fetches its
     /// JWKS over HTTPS from a server whose authority is only in the chroot's `/etc/pki/tls/certs/ca-bundle.crt`,
-    /// where `provided.al2` and `provided.al2023` keep the bundle. With an unrelated authority there instead, the
+    /// where `provided.al2` and `provided.al2023` keep the bundle (and with /proc, which Lambda mounts too). With an unrelated authority there instead, the
     /// same fetch is refused, and the error says it was the certificate.
     @Test(.enabled(if: PythonTools.has("cryptography"), Comment(rawValue: PythonTools.missing("cryptography"))))
     func fetchesTheJWKSOverHTTPSTrustingAmazonLinuxsCABundle() async throws {
@@ -121,6 +121,13 @@ struct DeployPackageTests {
 
         let root = try unpack()
         defer { try? FileManager.default.removeItem(atPath: root) }
+        // Lambda gives every function /proc, and this path needs it: jwt-kit parses keys in a task, and the
+        // dispatch thread pool behind tasks reads /proc/<tid>/stat when a worker stays busy; without /proc it
+        // traps ("workq: registered worker exited prematurely", SIGILL). Seen here 1 run in 40 under load.
+        try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
+        let mounted = try CommandResult.run(["/bin/mount", "-t", "proc", "proc", root + "/proc"])
+        try #require(mounted.status == 0, "mount -t proc: \(mounted.standardError)")
+        defer { _ = try? CommandResult.run(["/bin/umount", "-l", root + "/proc"]) }
         let bundle = root + "/etc/pki/tls/certs/ca-bundle.crt"
         try FileManager.default.createDirectory(
             atPath: (bundle as NSString).deletingLastPathComponent,
