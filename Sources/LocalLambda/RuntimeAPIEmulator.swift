@@ -3,6 +3,7 @@ import LambdaRuntime
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// A local Lambda Runtime API: serves `/next`, `/response`, `/error` and `/runtime/init/error` to one runtime
 /// process, plus the RIE's invoke endpoint, and starts and restarts that process the way Lambda does.
@@ -656,14 +657,14 @@ final class RuntimeProcess {
 /// They only need to be unique, not unguessable, so they come from a SplitMix64 generator seeded once from the
 /// system's random source: no system call per invocation.
 enum Identifiers {
-    // Only touched on the emulator's event loop; `nonisolated(unsafe)` because the loop, not the compiler,
-    // guarantees that.
-    nonisolated(unsafe) private static var state = UInt64.random(in: .min ... .max)
+    // Shared by every emulator of the process, each on its own event loop (the tests run several at once, and
+    // `serve` runs two): an atomic, so concurrent callers never race and never get the same id. ThreadSanitizer
+    // found the plain `static var` this replaces.
+    private static let state = Atomic<UInt64>(UInt64.random(in: .min ... .max))
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     private static func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        var z = state.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
