@@ -60,7 +60,7 @@ test: deps test-deps
 		$(VENV)/bin/openapi-spec-validator deploy/openapi.yaml; \
 		$(PYTHON) Tests/Scripts/api_fuzz.py --upload-edge .build/debug/upload-edge
 	@echo "==> the runtime's concurrency under ThreadSanitizer (its own build, in .build-tsan)"
-	TSAN_OPTIONS=halt_on_error=1 $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/Tests/Scripts/tsan.supp" $(SWIFT) test --sanitize=thread --scratch-path .build-tsan \
 		--filter '$(TSAN_TESTS)' --skip '$(TSAN_SKIP)'
 
 serve: deps
