@@ -273,15 +273,18 @@ public struct PresignHandler: LambdaHandler, Sendable {
         )
         let allowed = configuration.allowedTypes.first ?? "application/octet-stream"
         let type = allowed.hasSuffix("/*") ? allowed.dropLast() + "x-warm-up" : allowed
-        let group = configuration.requiredGroup.map { #","cognito:groups":"[\#($0)]""# } ?? ""
+        // Configured values are quoted as JSON: a group name with a quote in it must not break the event.
+        let group = configuration.requiredGroup.map { #","cognito:groups":"# + JSONString.quoted("[\($0)]") } ?? ""
         var granted = 0
         for method in ["POST", "PUT"] {
-            let body = #"{\"filename\":\"warm-up\",\"contentType\":\"\#(type)\",\"size\":1,\"method\":\"\#(method)\"}"#
+            let body =
+                #"{"filename":"warm-up","contentType":"# + JSONString.quoted(String(type))
+                + #","size":1,"method":"\#(method)"}"#
             let event = """
                 {"version":"2.0","routeKey":"POST /uploads","rawPath":"/uploads","rawQueryString":"",\
                 "headers":{"content-type":"application/json"},"requestContext":{"authorizer":{"jwt":{"claims":\
                 {"sub":"warm-up","token_use":"id"\(group)},"scopes":null}},"http":{"method":"POST",\
-                "path":"/uploads"},"requestId":"warm-up"},"body":"\(body)","isBase64Encoded":false}
+                "path":"/uploads"},"requestId":"warm-up"},"body":\(JSONString.quoted(body)),"isBase64Encoded":false}
                 """
             if let answer = try? handle(Array(event.utf8), context: context),
                 String(decoding: answer.prefix(32), as: UTF8.self).contains(#""statusCode":200"#)

@@ -120,7 +120,7 @@ struct UploadBenchCommand: AsyncParsableCommand {
                     + Self.pad(String(format: "%.2f ms", row.coldStartMedianMilliseconds), 11)
                     + Self.pad(Self.micro(row.firstInvocationMedianMicroseconds), 14)
                     + Self.pad(Self.times(row.firstInvocationMedianMicroseconds / row.cycleP50Microseconds), 11)
-                    + (row.peakResidentBytes.map(Self.megabytes) ?? "-")
+                    + (row.peakResidentBytes.map(RuntimeBenchReport.megabytes) ?? "-")
             )
         }
         print(
@@ -158,10 +158,8 @@ struct UploadBenchCommand: AsyncParsableCommand {
     /// Prints a peak-RSS goal; missed when the platform could not report the peak.
     static func rssGoal(_ name: String, _ row: RuntimeBenchmark.Measurement, limit: Int) {
         guard let peak = row.peakResidentBytes else { return goal(name, met: false, "not measured") }
-        goal(name, met: peak <= limit, megabytes(peak))
+        goal(name, met: peak <= limit, RuntimeBenchReport.megabytes(peak))
     }
-
-    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
 
     static func times(_ ratio: Double) -> String { String(format: "%.2f×", ratio) }
 

@@ -51,6 +51,7 @@ struct PresignHandlerTests {
     @Test func theWarmUpPresignsAPostAndAPut() throws {
         #expect(try Fixture.presign().warmUp() == 2)
         #expect(try Fixture.presign(Fixture.configuration(group: "uploaders")).warmUp() == 2)
+        #expect(try Fixture.presign(Fixture.configuration(group: #"up"loaders"#)).warmUp() == 2)
         var wildcard = Fixture.configuration()
         wildcard.allowedTypes = ["video/*", "image/png"]
         #expect(try Fixture.presign(wildcard).warmUp() == 2)
