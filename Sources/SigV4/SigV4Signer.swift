@@ -21,11 +21,13 @@ public struct SigV4Signer: Sendable {
     public static let maxExpirySeconds = 604_800
     static let algorithm = "AWS4-HMAC-SHA256"
     /// Headers never signed: they change on the way (user agents, proxies, tracing) or are the signature itself.
-    static func isUnsigned(_ name: String) -> Bool {
-        switch name {
-        case "authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "transfer-encoding": true
-        default: false
-        }
+    static let unsignedHeaders: [StaticString] = [
+        "authorization", "user-agent", "x-amzn-trace-id", "expect", "connection", "transfer-encoding",
+    ]
+
+    /// Whether the lowercased header name `name` is one of ``unsignedHeaders``.
+    static func isUnsigned(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        unsignedHeaders.contains { ASCII.equals(name, $0) }
     }
 
     /// Creates a signer for one credential scope; signers of the same credentials, region and service share the
@@ -236,94 +238,118 @@ public struct SigV4Signer: Sendable {
         _ headers: [SigningRequest.Header],
         signing: Set<String>?
     ) throws(SigV4Error) -> CanonicalHeaders {
-        var entries: [(name: String, value: String)] = []
+        // Every kept name, lowercased, goes into one buffer; entries are ranges of it and sort by their bytes, so
+        // no name becomes a String of its own and no comparison goes through String's Unicode ordering.
+        var names: [UInt8] = []
+        names.reserveCapacity(headers.count * 24)
+        var entries: [(name: Range<Int>, header: Int)] = []
         entries.reserveCapacity(headers.count)
         var signedWithoutHost: [SigningRequest.Header] = []
+        signedWithoutHost.reserveCapacity(headers.count)
         var hasHost = false
-        for header in headers {
-            let name = ASCII.lowercased(header.name)
-            guard !Self.isUnsigned(name) else { continue }
-            if name == "host" {
+        for (index, header) in headers.enumerated() {
+            let start = names.count
+            ASCII.appendLowercased(header.name, to: &names)
+            let (unsigned, host) = names.withUnsafeBufferPointer { all in
+                let name = UnsafeBufferPointer(rebasing: all[start...])
+                return (Self.isUnsigned(name), ASCII.equals(name, "host"))
+            }
+            if host {
                 hasHost = true
-            } else if let signing, !signing.contains(name) {
+            } else if unsigned
+                || signing.map({ !$0.contains(String(decoding: names[start...], as: UTF8.self)) }) ?? false
+            {
+                names.removeSubrange(start...)
                 continue
             } else {
                 signedWithoutHost.append(header)
             }
-            entries.append((name, Self.collapse(header.value)))
+            entries.append((start..<names.count, index))
         }
         guard hasHost else {
             throw SigV4Error(.invalidRequest, "the request has no Host header: SigV4 signs the host")
         }
-        // Insertion sort: a request has a handful of headers, and it is stable, so repeated headers keep the order
-        // they were given in.
-        for index in entries.indices.dropFirst() {
-            let entry = entries[index]
-            var slot = index
-            while slot > 0, entry.name < entries[slot - 1].name {
-                entries[slot] = entries[slot - 1]
-                slot -= 1
-            }
-            if slot != index { entries[slot] = entry }
-        }
         var lines: [UInt8] = []
-        lines.reserveCapacity(entries.count * 48)
-        var names: [UInt8] = []
-        names.reserveCapacity(entries.count * 16)
-        var index = 0
-        while index < entries.count {
-            let name = entries[index].name
-            lines.append(contentsOf: name.utf8)
-            lines.append(UInt8(ascii: ":"))
-            lines.append(contentsOf: entries[index].value.utf8)
-            index += 1
-            while index < entries.count, entries[index].name == name {
-                lines.append(UInt8(ascii: ","))
-                lines.append(contentsOf: entries[index].value.utf8)
-                index += 1
+        var signedNames: [UInt8] = []
+        names.withUnsafeBufferPointer { names in
+            // Insertion sort: a request has a handful of headers, and it is stable, so repeated headers keep the
+            // order they were given in.
+            for index in entries.indices.dropFirst() {
+                let entry = entries[index]
+                var slot = index
+                while slot > 0, ASCII.compare(names, entry.name, entries[slot - 1].name) < 0 {
+                    entries[slot] = entries[slot - 1]
+                    slot -= 1
+                }
+                if slot != index { entries[slot] = entry }
             }
-            lines.append(0x0A)
-            if !names.isEmpty { names.append(UInt8(ascii: ";")) }
-            names.append(contentsOf: name.utf8)
+            var valueBytes = 0
+            for entry in entries { valueBytes += headers[entry.header].value.utf8.count }
+            lines.reserveCapacity(names.count * 2 + valueBytes + entries.count * 2)
+            signedNames.reserveCapacity(names.count + entries.count)
+            var index = 0
+            while index < entries.count {
+                let name = entries[index].name
+                let nameBytes = UnsafeBufferPointer(rebasing: names[name])
+                lines.append(contentsOf: nameBytes)
+                lines.append(UInt8(ascii: ":"))
+                Self.appendCollapsed(headers[entries[index].header].value, to: &lines)
+                index += 1
+                while index < entries.count, ASCII.compare(names, entries[index].name, name) == 0 {
+                    lines.append(UInt8(ascii: ","))
+                    Self.appendCollapsed(headers[entries[index].header].value, to: &lines)
+                    index += 1
+                }
+                lines.append(0x0A)
+                if !signedNames.isEmpty { signedNames.append(UInt8(ascii: ";")) }
+                signedNames.append(contentsOf: nameBytes)
+            }
         }
         return CanonicalHeaders(
             lines: lines,
-            signedNames: String(decoding: names, as: UTF8.self),
+            signedNames: String(decoding: signedNames, as: UTF8.self),
             signedWithoutHost: signedWithoutHost
         )
     }
 
-    /// Trims and collapses every run of spaces, tabs and line breaks to one space.
-    static func collapse(_ value: String) -> String {
+    /// Whether `bytes` has no leading or trailing whitespace, no tab or line break, and no two spaces in a row.
+    static func isCollapsed(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = bytes.first, let last = bytes.last else { return true }
+        if ASCII.isSpace(first) || ASCII.isSpace(last) { return false }
+        var previousSpace = false
+        for byte in bytes {
+            if byte == 0x09 || byte == 0x0A || byte == 0x0D { return false }
+            let space = byte == 0x20
+            if space && previousSpace { return false }
+            previousSpace = space
+        }
+        return true
+    }
+
+    /// Appends `value` trimmed, with every run of spaces, tabs and line breaks collapsed to one space.
+    static func appendCollapsed(_ value: String, to out: inout [UInt8]) {
         var value = value
-        let clean = value.withUTF8 { bytes in
-            guard let first = bytes.first, let last = bytes.last else { return true }
-            if ASCII.isSpace(first) || ASCII.isSpace(last) { return false }
-            var previousSpace = false
+        value.withUTF8 { bytes in
+            // Most values are clean: one pass to check, one copy.
+            if isCollapsed(bytes) {
+                out.append(contentsOf: bytes)
+                return
+            }
+            var wroteAny = false
+            var pendingSpace = false
             for byte in bytes {
-                if byte == 0x09 || byte == 0x0A || byte == 0x0D { return false }
-                let space = byte == 0x20
-                if space && previousSpace { return false }
-                previousSpace = space
+                if ASCII.isSpace(byte) {
+                    pendingSpace = wroteAny
+                    continue
+                }
+                if pendingSpace {
+                    out.append(0x20)
+                    pendingSpace = false
+                }
+                out.append(byte)
+                wroteAny = true
             }
-            return true
         }
-        if clean { return value }
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
-        var pendingSpace = false
-        for byte in value.utf8 {
-            if ASCII.isSpace(byte) {
-                pendingSpace = !out.isEmpty
-                continue
-            }
-            if pendingSpace {
-                out.append(0x20)
-                pendingSpace = false
-            }
-            out.append(byte)
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     func canonicalRequest(
@@ -398,8 +424,8 @@ public struct SigV4Signer: Sendable {
             )
                 -> Bool
             {
-                let byName = compare(bytes, left.name, right.name)
-                return byName != 0 ? byName < 0 : compare(bytes, left.value, right.value) < 0
+                let byName = ASCII.compare(bytes, left.name, right.name)
+                return byName != 0 ? byName < 0 : ASCII.compare(bytes, left.value, right.value) < 0
             }
             // Insertion sort: queries are short, and the signer's own parameters arrive almost in order.
             for index in ranges.indices.dropFirst() {
@@ -421,17 +447,6 @@ public struct SigV4Signer: Sendable {
             out.append(contentsOf: encoded[range.value])
         }
         return out
-    }
-
-    /// Byte order of two ranges of `bytes`: negative, zero or positive, the shorter first on a tie.
-    private func compare(_ bytes: UnsafeBufferPointer<UInt8>, _ left: Range<Int>, _ right: Range<Int>) -> Int {
-        let common = min(left.count, right.count)
-        for offset in 0..<common {
-            let leftByte = bytes[left.lowerBound + offset]
-            let rightByte = bytes[right.lowerBound + offset]
-            if leftByte != rightByte { return Int(leftByte) - Int(rightByte) }
-        }
-        return left.count - right.count
     }
 
     func stringToSign(canonicalRequest: [UInt8], at time: SigningTime) -> [UInt8] {
@@ -508,6 +523,33 @@ enum ASCII {
                 return bytes.count
             }
         }
+    }
+
+    /// Appends `text` with ASCII uppercase letters lowered.
+    static func appendLowercased(_ text: String, to out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { bytes in
+            for byte in bytes {
+                out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+            }
+        }
+    }
+
+    /// Whether `bytes` are exactly `name`'s.
+    static func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        bytes.count == name.utf8CodeUnitCount
+            && bytes.elementsEqual(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    /// Byte order of two ranges of `bytes`: negative, zero or positive, the shorter first on a tie.
+    static func compare(_ bytes: UnsafeBufferPointer<UInt8>, _ left: Range<Int>, _ right: Range<Int>) -> Int {
+        let common = min(left.count, right.count)
+        for offset in 0..<common {
+            let leftByte = bytes[left.lowerBound + offset]
+            let rightByte = bytes[right.lowerBound + offset]
+            if leftByte != rightByte { return Int(leftByte) - Int(rightByte) }
+        }
+        return left.count - right.count
     }
 }
 
