@@ -7,6 +7,8 @@
 #                bench multipart and bench checks; awscli in .build-bench-venv)
 #   make lambda  build the bootstrap that goes to Lambda, into .build-lambda/release/bootstrap
 #   make package build the deployment zip, dist/upload-edge-lambda.zip (deploy/package.sh)
+#   make order-file  regenerate deploy/bootstrap.order, the order lld lays out bootstrap's hot code in (callgrind
+#                over Events/; deploy/order_file.py), and relink
 #   make lint-template  cfn-lint template.yaml (SAM transform applied)
 #   make fuzz    build the libFuzzer targets of Tests/Fuzz into .build-fuzz and fuzz each for FUZZ_SECONDS (60) s
 #                (Tests/Scripts/fuzz.sh; FUZZ_TARGETS="fuzz-jwt …" picks some)
@@ -31,7 +33,7 @@ TEST_PACKAGES := binutils util-linux python3-venv chromium chromium-driver clama
 TSAN_TESTS := LambdaRuntimeTests\.|EmulatorManagedInstancesTests|SigningKeyCacheTests|mergesConcurrentFetches|verifiersOfOnePool
 TSAN_SKIP := sendsSIGTERMToARuntimeThatRegistered
 
-.PHONY: run test serve bench lambda package lint-template fuzz docs deps test-deps format clean
+.PHONY: run test serve bench lambda package order-file lint-template fuzz docs deps test-deps format clean
 
 run: deps
 	@echo "==> building (debug)"
@@ -101,19 +103,31 @@ bench: deps test-deps lambda
 # flags export them all): the 1.3 MB relocation table is no longer read at start, and .dynsym/.dynstr lose 1.5 MB.
 # Hardening stays and grows: PIE, RELRO (GNU ld drops it here, because Swift marks .rodata writable) and BIND_NOW.
 # Peak RSS serving echo falls about 2.3 MB.
+# The functions init and the handlers run go first in .text, in the order deploy/bootstrap.order lists them
+# (deploy/order_file.py, from callgrind over Events/): they then share a few hundred pages instead of touching pages
+# all over the binary, which takes peak RSS serving echo from 9.6 to 7.8 MB and serving presign from 13.3 to 10.6 MB.
+ORDER_FILE := $(CURDIR)/deploy/bootstrap.order
 LAMBDA_LINK_FLAGS := -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
-	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
+	-Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering
 lambda: deps
 	deploy/build-libcurl.sh $(CURL_PREFIX)
-	@# SwiftPM does not track the archive: relink when libcurl.a is newer than the binary.
-	@if [ -f $(LAMBDA_SCRATCH)/release/bootstrap ] && [ $(CURL_PREFIX)/lib/libcurl.a -nt $(LAMBDA_SCRATCH)/release/bootstrap ]; then \
-		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; fi
+	@# SwiftPM tracks neither the archive nor the order file: relink when one is newer than the binary.
+	@if [ -f $(LAMBDA_SCRATCH)/release/bootstrap ] && { [ $(CURL_PREFIX)/lib/libcurl.a -nt $(LAMBDA_SCRATCH)/release/bootstrap ] || \
+		[ $(ORDER_FILE) -nt $(LAMBDA_SCRATCH)/release/bootstrap ]; }; then rm -f $(LAMBDA_SCRATCH)/release/bootstrap; fi
 	@echo "==> building bootstrap (release, static Swift runtime, lean libcurl)"
 	PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig $(SWIFT) build --scratch-path $(LAMBDA_SCRATCH) \
 		-c release --static-swift-stdlib $(LAMBDA_LINK_FLAGS) --product bootstrap
 
 package: deps
 	deploy/package.sh
+
+# Regenerates deploy/bootstrap.order from the bootstrap `make lambda` builds, then relinks with it. Run it after
+# changing what init or a handler runs; commit the file it writes.
+order-file: lambda
+	@$(call apt_install,valgrind binutils)
+	python3 deploy/order_file.py --bootstrap $(LAMBDA_SCRATCH)/release/bootstrap --output $(ORDER_FILE)
+	$(MAKE) --no-print-directory lambda
 
 lint-template: test-deps
 	$(VENV)/bin/cfn-lint template.yaml
