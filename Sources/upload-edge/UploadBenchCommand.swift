@@ -85,11 +85,15 @@ struct UploadBenchCommand: AsyncParsableCommand {
                 environment: ["_HANDLER": "echo"],
                 payload: withClaims
             ),
+            // The JWKS is served to both: a deployed presign function prefetches it at init even behind the JWT
+            // authorizer (it verifies bearer tokens itself when an event carries no claims), so its keys are
+            // parsed and held there too.
             RuntimeBenchmark.Subject(
                 name: "presign, authorizer claims",
                 arguments: [bootstrapPath],
                 environment: environment,
                 payload: withClaims,
+                staticFiles: ["/_local/jwks.json": material.jwks],
                 validate: granted
             ),
             RuntimeBenchmark.Subject(
