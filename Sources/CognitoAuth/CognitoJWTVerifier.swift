@@ -71,6 +71,48 @@ public final class CognitoJWTVerifier: Sendable {
         return try result.get()
     }
 
+    /// Runs a made-up token through every check up to the signature, once with each loaded key: for a handler's
+    /// init, after ``JWKSCache/prefetch()``, so that the first real token does not pay what a process pays once
+    /// (the key's RSA state, which BoringSSL builds on its first verification, type metadata and protocol
+    /// conformance lookups, the first touch of the parsing and verifying code). The made-up token is signed by
+    /// nothing, so every attempt ends at the signature; nothing is logged, and nothing is kept beyond what each key
+    /// caches for itself.
+    /// - Returns: How many keys got as far as verifying the signature; 0 when the JWKS is not loaded.
+    @discardableResult
+    public func warmUp() -> Int {
+        var verified = 0
+        for key in jwks.usableKeys {
+            let header = #"{"alg":"RS256","kid":"# + JSONString.quoted(key.kid) + "}"
+            let payload =
+                #"{"iss":"# + JSONString.quoted(configuration.issuer) + #","token_use":"id","sub":"warm-up"}"#
+            let signature = [UInt8](repeating: 0, count: max(key.bits / 8, 1))
+            let token =
+                Self.base64URLEncoded(Array(header.utf8)) + "." + Self.base64URLEncoded(Array(payload.utf8)) + "."
+                + Self.base64URLEncoded(signature)
+            do {
+                _ = try verify(token)
+            } catch {
+                if error.code == .invalidSignature { verified += 1 }
+            }
+        }
+        return verified
+    }
+
+    /// `bytes` in base64url without padding, as a JWT's parts are.
+    static func base64URLEncoded(_ bytes: [UInt8]) -> String {
+        var text = ""
+        text.unicodeScalars.reserveCapacity(bytes.count * 4 / 3 + 4)
+        for scalar in Base64.encode(bytes).unicodeScalars {
+            switch scalar {
+            case "+": text.unicodeScalars.append("-")
+            case "/": text.unicodeScalars.append("_")
+            case "=": continue
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+
     /// Verifies `token` at `now`, seconds since the Unix epoch.
     public func verify(_ token: String, now: Int64) throws(JWTVerificationError) -> VerifiedToken {
         let parts = try Self.split(token)

@@ -150,6 +150,13 @@ public final class JWKSCache: Sendable {
     /// Whether the JWKS is loaded.
     public var isLoaded: Bool { state.withLock { $0.loaded } }
 
+    /// The loaded keys that can verify tokens, by kid, with their sizes in bits; empty until the JWKS is loaded.
+    package var usableKeys: [(kid: String, bits: Int)] {
+        state.withLock { state in
+            state.keys.compactMap { kid, key in (try? key.get()).map { (kid, $0.bits) } }.sorted { $0.kid < $1.kid }
+        }
+    }
+
     /// Fetches the JWKS, or waits for the fetch another thread has already started.
     private func fetchMerged() throws(JWTVerificationError) {
         let leader: Bool = monitor.withLock {

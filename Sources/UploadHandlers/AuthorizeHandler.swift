@@ -52,6 +52,7 @@ public struct AuthorizeHandler: LambdaHandler, Sendable {
             verifier: CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
         )
         verifier.jwks.prefetch()
+        verifier.warmUp()
     }
 
     enum Outcome {

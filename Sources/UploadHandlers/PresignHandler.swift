@@ -221,6 +221,9 @@ public struct PresignHandler: LambdaHandler, Sendable {
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
         // The JWKS at init, not on the first request; a failure here is retried on first use.
         verifier?.jwks.prefetch()
+        // With the keys loaded, one made-up token per key, stopped at its signature: the first real one then
+        // finds the RSA state built and the code paged in.
+        verifier?.warmUp()
         let statusSource: S3UploadStatusSource
         let client: S3Client
         do {

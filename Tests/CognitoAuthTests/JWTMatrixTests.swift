@@ -475,6 +475,24 @@ struct JWTMatrixTests {
         #expect(jwks.fetches == 1)
     }
 
+    @Test func aWarmUpStopsAtTheSignatureWithEveryUsableKeyAndFetchesNothing() async throws {
+        let jwks = try MemoryJWKS(Self.standardJWKS())
+        let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)
+        // Before the keys are loaded there is nothing to warm, and the warm-up does not fetch them itself.
+        #expect(try await offPool { verifier.warmUp() } == 0)
+        #expect(jwks.fetches == 0)
+        #expect(try await offPool { verifier.jwks.prefetch() } == nil)
+        let usable = verifier.jwks.usableKeys
+        #expect(!usable.isEmpty)
+        // Each usable key verified the made-up token's signature, and refused it; no refetch, no penalty box.
+        #expect(try await offPool { verifier.warmUp() } == usable.count)
+        #expect(jwks.fetches == 1)
+        let token = try Keys.pool.token(TestJWT.idClaims(now: now))
+        let now = self.now
+        #expect(try await offPool { try verifier.verify(token, now: now).subject } == TestJWT.subject)
+        #expect(jwks.fetches == 1)
+    }
+
     @Test func aFailedPrefetchIsNotFatalAndTheFirstUseFetchesAgain() async throws {
         let jwks = try MemoryJWKS(Self.standardJWKS())
         jwks.fail(true)
