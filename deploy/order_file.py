@@ -176,9 +176,13 @@ def functions_seen(path):
 
 
 def defined_functions(bootstrap):
-    """The text symbols bootstrap defines."""
+    """The text symbols bootstrap defines, with their addresses."""
     listing = subprocess.run(["nm", "--defined-only", str(bootstrap)], capture_output=True, text=True, check=True)
-    return {parts[2] for parts in (line.split() for line in listing.stdout.splitlines()) if len(parts) == 3 and parts[1] in "tTwW"}
+    return {
+        parts[2]: int(parts[0], 16)
+        for parts in (line.split() for line in listing.stdout.splitlines())
+        if len(parts) == 3 and parts[1] in "tTwW"
+    }
 
 
 def main():
@@ -206,6 +210,7 @@ def main():
         # valgrind 3.19 cannot read the compressed debug info lld writes; the symbol table is all it needs.
         stripped = work / "bootstrap"
         subprocess.run(["strip", "--strip-debug", "-o", str(stripped), str(bootstrap)], check=True)
+        defined = defined_functions(bootstrap)
         order = []
         seen = set()
         for handler, prefixes, common in PROFILES:
@@ -218,12 +223,12 @@ def main():
             for index, run in enumerate(runs):
                 output = work / f"callgrind.{handler}.{index}"
                 profile(stripped, handler, run, environment, config / "static", output)
-                for name in functions_seen(output):
-                    if name not in seen:
-                        seen.add(name)
-                        order.append(name)
-        defined = defined_functions(bootstrap)
-        listed = [name for name in order if name in defined]
+                # callgrind writes functions in no fixed order: the new ones of each run go in in the order they
+                # have in the binary, so the same binary always gives the same list.
+                new = {name for name in functions_seen(output) if name in defined and name not in seen}
+                seen.update(new)
+                order.extend(sorted(new, key=lambda name: (defined[name], name)))
+        listed = order
 
     header = [
         "# The functions bootstrap runs, in the order deploy/order_file.py saw them: lld places them first in .text",
