@@ -219,11 +219,15 @@ public struct PresignHandler: LambdaHandler, Sendable {
         let verifier =
             environment.string("COGNITO_CLIENT_IDS") == nil
             ? nil : CognitoJWTVerifier(configuration: try CognitoVerifierConfiguration(environment: environment))
-        // The JWKS at init, not on the first request; a failure here is retried on first use.
-        verifier?.jwks.prefetch()
-        // With the keys loaded, one made-up token per key, stopped at its signature: the first real one then
-        // finds the RSA state built and the code paged in.
-        verifier?.warmUp()
+        // The JWKS at init, not on the first request; a failure here is retried on first use. Behind an API
+        // Gateway authorizer every request carries claims and no token is verified here, so
+        // COGNITO_JWKS_PREFETCH=false leaves the fetch, and OpenSSL's init with it, to a request that needs them.
+        if try environment.boolean("COGNITO_JWKS_PREFETCH", default: true) {
+            verifier?.jwks.prefetch()
+            // With the keys loaded, one made-up token per key, stopped at its signature: the first real one then
+            // finds the RSA state built and the code paged in.
+            verifier?.warmUp()
+        }
         let statusSource: S3UploadStatusSource
         let client: S3Client
         do {

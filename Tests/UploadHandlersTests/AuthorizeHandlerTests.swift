@@ -59,6 +59,38 @@ struct AuthorizeHandlerTests {
         #expect(server.requests.count == 1)
     }
 
+    /// presign behind an authorizer (the template) leaves the keys to the first request without claims.
+    @Test func presignFetchesTheJWKSAtInitUnlessTold() async throws {
+        for (setting, fetchesAtInit) in [(nil, true), ("false", false), ("true", true)] as [(String?, Bool)] {
+            let server = try ScriptedRuntimeAPI(script: [
+                .init(status: 200, headers: [("Content-Type", "application/json")], body: AuthorizerKeys.jwks)
+            ])
+            var variables = [
+                "UPLOAD_BUCKET": "upload-edge-uploads", "AWS_REGION": TestJWT.region,
+                "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                "COGNITO_USER_POOL_ID": TestJWT.poolID, "COGNITO_CLIENT_IDS": TestJWT.clientID,
+                "COGNITO_JWKS_URL": "http://\(server.endpoint)/jwks-\(UUID().uuidString).json",
+            ]
+            variables["COGNITO_JWKS_PREFETCH"] = setting
+            let environment = EnvironmentReader(variables)
+            _ = try await offPool { try PresignHandler(environment: environment) }
+            #expect(server.requests.count == (fetchesAtInit ? 1 : 0), "COGNITO_JWKS_PREFETCH=\(setting ?? "unset")")
+        }
+        let wrong = EnvironmentReader([
+            "UPLOAD_BUCKET": "upload-edge-uploads", "AWS_REGION": TestJWT.region, "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "COGNITO_USER_POOL_ID": TestJWT.poolID,
+            "COGNITO_CLIENT_IDS": TestJWT.clientID, "COGNITO_JWKS_PREFETCH": "later",
+        ])
+        #expect {
+            try PresignHandler(environment: wrong)
+        } throws: { error in
+            (error as? ConfigurationError)?.description.contains(
+                #"COGNITO_JWKS_PREFETCH: is "later"; it must be true or false"#
+            )
+                ?? false
+        }
+    }
+
     @Test func aJWKSServerThatIsDownAtInitDoesNotFailInit() async throws {
         let environment = EnvironmentReader([
             "COGNITO_USER_POOL_ID": TestJWT.poolID, "AWS_REGION": TestJWT.region,
