@@ -123,8 +123,8 @@ class RuntimeAPIHandler(http.server.BaseHTTPRequestHandler):
                 ],
             )
         elif self.path.startswith("/_local/"):
-            file = server.static / self.path[len("/_local/") :]
-            if file.is_file():
+            file = (server.static / self.path[len("/_local/") :]).resolve()
+            if file.parent == server.static.resolve() and file.is_file():
                 self.reply(200, file.read_bytes(), [("Content-Type", "application/json")])
             else:
                 self.reply(404)
@@ -153,11 +153,19 @@ def profile(bootstrap, handler, events, environment, static, output):
         "AWS_LAMBDA_LOG_LEVEL": "ERROR",
     }
     command = ["valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={output}", str(bootstrap)]
-    run = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
-    server.shutdown()
-    server.server_close()
+    try:
+        run = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+    except subprocess.TimeoutExpired:
+        sys.exit(f"error: bootstrap ({handler}) did not finish {len(events)} events in 10 minutes under callgrind")
+    finally:
+        server.shutdown()
+        server.server_close()
+    log = run.stderr.decode(errors="replace")[-2000:]
     if not output.exists() or output.stat().st_size == 0:
-        sys.exit(f"error: callgrind wrote no profile for {handler}:\n{run.stderr.decode(errors='replace')[-2000:]}")
+        sys.exit(f"error: callgrind wrote no profile for {handler}:\n{log}")
+    if len(server.answers) != len(events):
+        # A runtime that stopped early (a crash, an init error) profiled less than the list would claim.
+        sys.exit(f"error: bootstrap ({handler}) answered {len(server.answers)} of {len(events)} events:\n{log}")
     errors = sum(1 for kind, _ in server.answers if kind == "error")
     names = ", ".join(sorted({path.stem for path in events}))
     names = names if len(names) < 60 else f"{len(events)} events"
@@ -231,8 +239,9 @@ def main():
         listed = order
 
     header = [
-        "# The functions bootstrap runs, in the order deploy/order_file.py saw them: lld places them first in .text",
-        "# (make lambda: --symbol-ordering-file). Generated; regenerate with `make order-file`.",
+        "# The functions bootstrap runs, as deploy/order_file.py lists them (each profile's new ones in address",
+        "# order): lld places them first in .text (make lambda: --symbol-ordering-file). Generated; regenerate",
+        "# with `make order-file`.",
     ]
     pathlib.Path(arguments.output).write_text("\n".join(header + listed) + "\n")
     print(f"wrote {arguments.output}: {len(listed)} functions", file=sys.stderr)
