@@ -253,6 +253,26 @@ struct S3PresignerTests {
         }
     }
 
+    /// Header names are compared and sorted as bytes, as botocore does: two spellings of one accented name that
+    /// Swift's String calls equal (precomposed, and e plus a combining accent) stay two headers, in byte order.
+    @Test func comparesHeaderNamesAsBytes() throws {
+        let signer = try SigV4Signer(credentials: Self.credentials, region: "eu-west-1", service: "s3")
+        let precomposed = "x-amz-meta-\u{E9}"
+        let decomposed = "x-amz-meta-e\u{301}"
+        #expect(precomposed == decomposed, "Swift's String equality would have merged them")
+        let request = SigningRequest(
+            method: "GET",
+            path: "/k",
+            headers: [.init("Host", "b.s3.amazonaws.com"), .init(precomposed, " one "), .init(decomposed, "two")]
+        )
+        let signed = try signer.signHeaders(request, payload: .unsigned, at: Self.time, addContentSHA256Header: false)
+        let lines = signed.canonicalRequest.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let metaLines = lines.filter { $0.utf8.starts(with: "x-amz-meta-".utf8) }
+        #expect(
+            metaLines.map { Array($0.utf8) } == [Array("\(decomposed):two".utf8), Array("\(precomposed):one".utf8)]
+        )
+    }
+
     @Test func neverShowsSecretsInDescriptions() throws {
         let text = "\(Self.credentials) \(String(reflecting: Self.credentials))"
         #expect(!text.contains("wJalrXUtnFEMI"))
