@@ -37,29 +37,17 @@ public enum URIEncoding {
                 out.append(contentsOf: bytes)
                 return
             }
-            // Size the output exactly, then write it in place: no capacity check per byte.
-            var length = bytes.count
-            for byte in UnsafeBufferPointer(rebasing: bytes[index...]) where !isKept(byte, keepSlash: keepSlash) {
-                length += 2
-            }
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: length))
-            out.withUnsafeMutableBufferPointer { out in
-                // Both are non-empty: `bytes` holds a byte to encode, and `out` at least its three.
-                (out.baseAddress! + start).update(from: bytes.baseAddress!, count: index)
-                var written = start + index
-                while index < bytes.count {
-                    let byte = bytes[index]
-                    index += 1
-                    if isKept(byte, keepSlash: keepSlash) {
-                        out[written] = byte
-                        written += 1
-                    } else {
-                        out[written] = UInt8(ascii: "%")
-                        out[written + 1] = upperHex(byte >> 4)
-                        out[written + 2] = upperHex(byte & 0x0F)
-                        written += 3
-                    }
+            out.reserveCapacity(out.count + index + (bytes.count - index) * 3)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[..<index]))
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if isKept(byte, keepSlash: keepSlash) {
+                    out.append(byte)
+                } else {
+                    out.append(UInt8(ascii: "%"))
+                    out.append(upperHex(byte >> 4))
+                    out.append(upperHex(byte & 0x0F))
                 }
             }
         }
