@@ -87,8 +87,8 @@ public final class CognitoJWTVerifier: Sendable {
                 #"{"iss":"# + JSONString.quoted(configuration.issuer) + #","token_use":"id","sub":"warm-up"}"#
             let signature = [UInt8](repeating: 0, count: max(key.bits / 8, 1))
             let token =
-                Self.base64URLEncoded(Array(header.utf8)) + "." + Self.base64URLEncoded(Array(payload.utf8)) + "."
-                + Self.base64URLEncoded(signature)
+                Base64.encodeURL(Array(header.utf8)) + "." + Base64.encodeURL(Array(payload.utf8)) + "."
+                + Base64.encodeURL(signature)
             do {
                 _ = try verify(token)
             } catch {
@@ -96,21 +96,6 @@ public final class CognitoJWTVerifier: Sendable {
             }
         }
         return verified
-    }
-
-    /// `bytes` in base64url without padding, as a JWT's parts are.
-    static func base64URLEncoded(_ bytes: [UInt8]) -> String {
-        var text = ""
-        text.unicodeScalars.reserveCapacity(bytes.count * 4 / 3 + 4)
-        for scalar in Base64.encode(bytes).unicodeScalars {
-            switch scalar {
-            case "+": text.unicodeScalars.append("-")
-            case "/": text.unicodeScalars.append("_")
-            case "=": continue
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        return text
     }
 
     /// Verifies `token` at `now`, seconds since the Unix epoch.

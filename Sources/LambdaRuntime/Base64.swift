@@ -56,6 +56,20 @@ public enum Base64 {
         return Array(bytes).withUnsafeBytes { encode($0) }
     }
 
+    /// `bytes` as base64url without padding (RFC 4648 section 5), as JWTs and sealed upload sessions carry them.
+    public static func encodeURL(_ bytes: some Collection<UInt8>) -> String {
+        var text = ""
+        for scalar in encode(bytes).unicodeScalars {
+            switch scalar {
+            case "+": text.unicodeScalars.append("-")
+            case "/": text.unicodeScalars.append("_")
+            case "=": continue
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        return text
+    }
+
     /// `text`'s UTF-8 as standard base64 with padding.
     public static func encode(_ text: String) -> String {
         var text = text

@@ -87,10 +87,10 @@ public struct UploadSessionSealer: Sendable {
 
     /// The `session` string for `session`, sealed with the current key.
     public func seal(_ session: UploadSession) -> String {
-        let payload = Self.base64URL(Self.json(session))
+        let payload = Base64.encodeURL(Self.json(session))
         let signed = Self.version + "." + payload
         let mac = HMAC<SHA256>.authenticationCode(for: Array(signed.utf8), using: current)
-        return signed + "." + Self.base64URL(Array(mac))
+        return signed + "." + Base64.encodeURL(Array(mac))
     }
 
     /// The session inside `sealed`.
@@ -157,20 +157,6 @@ public struct UploadSessionSealer: Sendable {
             owner: owner,
             contentType: contentType,
             expiresAt: expiresAt
-        )
-    }
-
-    static func base64URL(_ bytes: some Collection<UInt8>) -> String {
-        var text = Base64.encode(bytes)
-        while text.hasSuffix("=") { text.removeLast() }
-        return String(
-            text.map { character -> Character in
-                switch character {
-                case "+": "-"
-                case "/": "_"
-                default: character
-                }
-            }
         )
     }
 
