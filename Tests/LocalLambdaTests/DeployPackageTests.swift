@@ -54,6 +54,12 @@ struct DeployPackageTests {
         #expect(libraries.contains("libc.so.6"))
         #expect(!libraries.contains { $0.hasPrefix("libcurl") }, "libcurl is linked in, HTTP(S) only")
         #expect(!libraries.contains { $0.hasPrefix("libssl") || $0.hasPrefix("libcrypto") }, "OpenSSL is linked in")
+        // libstdc++ and zlib come from their static archives (make lambda's STATIC_LIBS): glibc's loader, libc, libm
+        // and libgcc_s (the unwinder) are all the zip carries.
+        #expect(
+            libraries.filter { !$0.hasPrefix("ld-linux") }.sorted() == ["libc.so.6", "libgcc_s.so.1", "libm.so.6"],
+            "\(libraries.sorted())"
+        )
         #expect(!libraries.contains { $0.contains("Foundation") || $0.contains("icu") })
         let interpreter = try CommandResult.run(["/usr/bin/readelf", "-l", root + "/var/task/bootstrap"])
         #expect(interpreter.standardOutput.contains("[Requesting program interpreter: /var/task/lib/ld-linux"))
@@ -121,9 +127,9 @@ struct DeployPackageTests {
 
         let root = try unpack()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // Lambda gives every function /proc, and this path needs it: jwt-kit parses keys in a task, and the
-        // dispatch thread pool behind tasks reads /proc/<tid>/stat when a worker stays busy; without /proc it
-        // traps ("workq: registered worker exited prematurely", SIGILL). Seen here 1 run in 40 under load.
+        // Lambda gives every function /proc, and the package is tested as it runs there: the dispatch thread pool
+        // behind Swift tasks reads /proc/<tid>/stat when a worker stays busy, and without /proc it traps ("workq:
+        // registered worker exited prematurely", SIGILL; seen here 1 run in 40, when jwt-kit parsed keys in a task).
         try FileManager.default.createDirectory(atPath: root + "/proc", withIntermediateDirectories: true)
         let mounted = try CommandResult.run(["/bin/mount", "-t", "proc", "proc", root + "/proc"])
         try #require(mounted.status == 0, "mount -t proc: \(mounted.standardError)")
