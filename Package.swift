@@ -93,7 +93,9 @@ let package = Package(
             name: "CurlHTTP",
             dependencies: ["CCurl", "LambdaRuntime"]
         ),
-        // Cognito JWT verification the way aws-jwt-verify does it, on jwt-kit's RS256, with a cached JWKS.
+        // Cognito JWT verification the way aws-jwt-verify does it, with a cached JWKS: RS256 through swift-crypto's RSA,
+        // the same call jwt-kit makes. jwt-kit stays the tests' token signer and the benchmark's peer; in bootstrap it
+        // cost 2.6 MB (its X.509 and ASN.1 code, which no JWKS of a user pool needs) and an async key parse.
         .target(
             name: "CognitoAuth",
             dependencies: [
@@ -101,7 +103,8 @@ let package = Package(
                 "LambdaCodable",
                 "LambdaEvents",
                 "LambdaRuntime",
-                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // An S3 client over libcurl and SigV4 header signing: the object operations the handlers need.

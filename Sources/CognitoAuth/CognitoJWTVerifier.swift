@@ -13,7 +13,7 @@ public struct VerifiedToken: Sendable {
     public var subject: String { claims.subject ?? "" }
 }
 
-/// Verifies Cognito user pool JWTs the way aws-jwt-verify does, with jwt-kit doing the RSA work.
+/// Verifies Cognito user pool JWTs the way aws-jwt-verify does, with swift-crypto doing the RSA work.
 ///
 /// In order: the token is three base64url parts under 16 KB; the header is JSON with `alg` RS256 and a `kid`; the
 /// payload is a JSON object whose `iss` is the pool's; the `kid` is in the pool's JWKS (refetched once when not,
@@ -22,8 +22,10 @@ public struct VerifiedToken: Sendable {
 /// (with the configured skew), and the required group or scopes all match. Any failure is a
 /// `JWTVerificationError`; nothing here crashes on input.
 ///
-/// jwt-kit is only asked for the RS256 verifier of one key at a time, which closes its two gaps: it would fall
-/// back to its first key for an unknown `kid`, and it would trust the JWK's `alg` over the header's.
+/// The RSA is swift-crypto's (`_RSA.Signing.PublicKey`, RSASSA-PKCS1-v1_5 over SHA-256), the call jwt-kit's RS256
+/// makes underneath. Each signature is checked with the one key its `kid` names, after the header's `alg`: jwt-kit's
+/// own key collection would fall back to its first key for an unknown `kid`, and would trust a JWK's `alg` over the
+/// header's.
 public final class CognitoJWTVerifier: Sendable {
     /// The largest token accepted. Cognito's are 1–4 KB; API Gateway refuses headers beyond 10 KB anyway.
     public static let maxTokenBytes = 16 * 1024
@@ -122,13 +124,7 @@ public final class CognitoJWTVerifier: Sendable {
         guard let signature = Self.base64URL(parts.signature), !signature.isEmpty else {
             throw JWTVerificationError(.malformed, "the token's signature is not base64url")
         }
-        let valid: Bool
-        do {
-            valid = try key.algorithm.verify(signature, signs: Array(parts.signingInput))
-        } catch {
-            valid = false
-        }
-        guard valid else {
+        guard key.verifies(signature, signs: Array(parts.signingInput)) else {
             throw JWTVerificationError(
                 .invalidSignature,
                 "the token's signature does not verify with key \"\(JWKSCache.shorten(kid))\""

@@ -1,9 +1,9 @@
+import Crypto
 import CurlHTTP
-import Dispatch
-import JWTKit
 import LambdaCodable
 import LambdaRuntime
 import Synchronization
+import _CryptoExtras
 
 /// Fetches a JWKS document.
 public protocol JWKSFetching: Sendable {
@@ -48,13 +48,22 @@ public struct CurlJWKSFetcher: JWKSFetching {
     }
 }
 
-/// A JWK that passed every check, with jwt-kit's RS256 verifier for it.
+/// A JWK that passed every check, as the RSA public key that verifies RS256 signatures.
 public struct VerificationKey: Sendable {
     /// The JWK's `kid`, which a token's header names.
     public let keyID: String
     /// The RSA modulus size in bits, 2048 or more.
     public let bits: Int
-    let algorithm: any JWTAlgorithm
+    let publicKey: _RSA.Signing.PublicKey
+
+    /// Whether `signature` is this key's RS256 signature (RSASSA-PKCS1-v1_5 over SHA-256) of `input`.
+    func verifies(_ signature: [UInt8], signs input: [UInt8]) -> Bool {
+        publicKey.isValidSignature(
+            _RSA.Signing.RSASignature(rawRepresentation: signature),
+            for: SHA256.hash(data: input),
+            padding: .insecurePKCS1v1_5
+        )
+    }
 }
 
 /// The user pool's public keys, fetched on first use and cached for the process.
@@ -240,42 +249,16 @@ public final class JWKSCache: Sendable {
         }
         let bits = modulus.drop { $0 == 0 }.count * 8
         guard bits >= 2048 else { throw unusable("has \(bits) bits; at least 2048 are required") }
-        let algorithm: any JWTAlgorithm
+        let publicKey: _RSA.Signing.PublicKey
         do {
-            algorithm = try Blocking.run {
-                // A collection with this one key only: jwt-kit can fall back to no other key.
-                let collection = JWTKeyCollection()
-                try await collection.add(
-                    jwk: JWK.rsa(.rs256, identifier: JWKIdentifier(string: kid), modulus: n, exponent: e),
-                    isDefault: false
-                )
-                return try await collection.getKey(for: JWKIdentifier(string: kid), alg: "RS256")
-            }
+            publicKey = try _RSA.Signing.PublicKey(n: modulus, e: exponent)
         } catch {
-            throw unusable("was refused by jwt-kit: \(error)")
+            throw unusable("was refused as an RSA public key by swift-crypto: \(error)")
         }
-        guard algorithm.name == "RS256" else { throw unusable("gives a \(algorithm.name) verifier, not RS256") }
-        return VerificationKey(keyID: kid, bits: bits, algorithm: algorithm)
+        return VerificationKey(keyID: kid, bits: bits, publicKey: publicKey)
     }
 
     static func shorten(_ text: String) -> String {
         text.count > 64 ? String(text.prefix(64)) + "…" : text
-    }
-}
-
-/// Runs async code to completion from synchronous code: only for the rare JWKS load, from the runtime's own
-/// thread (never from a task, which could wait on itself).
-enum Blocking {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-        let result = Locked<Result<T, any Error>?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            let outcome: Result<T, any Error>
-            do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-            result.withLock { $0 = outcome }
-            done.signal()
-        }
-        done.wait()
-        return try result.withLock { $0! }.get()
     }
 }

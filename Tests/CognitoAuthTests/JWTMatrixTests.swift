@@ -254,6 +254,18 @@ struct JWTMatrixTests {
         let wrongAlg = try MemoryJWKS(TestJWT.jwks([Keys.pool.jwk(alg: "RS512")]))
         let second = try await verify(try Keys.pool.token(TestJWT.idClaims(now: now)), jwks: wrongAlg)
         if case .failure(let error) = second { #expect(error.code == .unusableKey) } else { Issue.record("accepted") }
+        // An even exponent is no RSA public key: swift-crypto (BoringSSL's RSA_new_public_key) refuses it, and the
+        // reason names the key.
+        var evenExponent = try Keys.pool.jwk()
+        evenExponent["e"] = "Ag"
+        let evenJWKS = try MemoryJWKS(TestJWT.jwks([evenExponent]))
+        let even = try await verify(try Keys.pool.token(TestJWT.idClaims(now: now)), jwks: evenJWKS)
+        if case .failure(let error) = even {
+            #expect(error.code == .unusableKey)
+            #expect(error.message.contains("key \"\(Keys.pool.kid)\" was refused as an RSA public key"))
+        } else {
+            Issue.record("a key with exponent 2 was accepted")
+        }
         // use and alg may be absent from a JWK.
         let bare = try MemoryJWKS(TestJWT.jwks([Keys.pool.jwk(use: nil, alg: nil)]))
         _ = try await verify(try Keys.pool.token(TestJWT.idClaims(now: now)), jwks: bare).get()
@@ -458,8 +470,7 @@ struct JWTMatrixTests {
         #expect(own.jwks !== first.jwks)
     }
 
-    // Off the cooperative pool, as every JWKS load here: parsing a key waits on a task (jwt-kit is async), which
-    // could never run if the tests held both of the pool's threads.
+    // Off the cooperative pool, as the runtime's own thread loads the JWKS: the load blocks its caller.
     @Test func aPrefetchLoadsTheKeysSoTheFirstVerificationFetchesNothing() async throws {
         let jwks = try MemoryJWKS(Self.standardJWKS())
         let verifier = CognitoJWTVerifier(configuration: Self.configuration(), fetcher: jwks)

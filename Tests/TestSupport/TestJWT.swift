@@ -97,8 +97,8 @@ public enum TestJWT {
     public static var now: Int64 { Int64(Date().timeIntervalSince1970) }
 }
 
-/// Runs blocking work on its own thread and awaits it, so the cooperative pool is never blocked (the JWKS cache
-/// bridges to jwt-kit's async API by blocking, as the runtime's own thread does).
+/// Runs blocking work on its own thread and awaits it, so the cooperative pool is never blocked (a JWKS load
+/// blocks its caller, as it does the runtime's own thread).
 public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
