@@ -5,7 +5,7 @@ import JWTKit
 import _CryptoExtras
 
 /// Verification of one Cognito ID token with the JWKS already cached: `CognitoJWTVerifier` (every aws-jwt-verify
-/// check, jwt-kit's RS256 underneath) against jwt-kit's own `JWTKeyCollection.verify` with a payload that checks
+/// check, swift-crypto's RSA underneath) against jwt-kit's own `JWTKeyCollection.verify` with a payload that checks
 /// `exp`, `iss` and `aud`, in the same process, interleaved round by round.
 public struct TokenVerificationBenchmark: Sendable {
     public struct Measurement: Sendable, Codable {
