@@ -46,7 +46,8 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"]), .yum(["libcurl-devel"])]
         ),
-        // zlib, on every Lambda host: CRC-32 for PNG chunks and inflate for PDF streams, in object-created's checks.
+        // zlib: CRC-32 for PNG chunks and inflate for PDF streams, in object-created's checks (`make lambda` links
+        // it in from libz.a; other builds take the system's libz.so).
         // No pkgConfig: zlib.pc adds -L/usr/lib/x86_64-linux-gnu, and the linker then takes the system's libcurl.so
         // over the lean libcurl.a that `make lambda` builds. libz is in the default search path anyway.
         .systemLibrary(
@@ -94,8 +95,8 @@ let package = Package(
             dependencies: ["CCurl", "LambdaRuntime"]
         ),
         // Cognito JWT verification the way aws-jwt-verify does it, with a cached JWKS: RS256 through swift-crypto's RSA,
-        // the same call jwt-kit makes. jwt-kit stays the tests' token signer and the benchmark's peer; in bootstrap it
-        // cost 2.6 MB (its X.509 and ASN.1 code, which no JWKS of a user pool needs) and an async key parse.
+        // the same call jwt-kit makes. jwt-kit stays the benchmark's peer; in bootstrap it cost 2.5 MB (its X.509 and
+        // PEM code, which no JWKS of a user pool needs) and an async key parse.
         .target(
             name: "CognitoAuth",
             dependencies: [
@@ -104,7 +105,7 @@ let package = Package(
                 "LambdaEvents",
                 "LambdaRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // An S3 client over libcurl and SigV4 header signing: the object operations the handlers need.

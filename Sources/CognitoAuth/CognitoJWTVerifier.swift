@@ -87,7 +87,7 @@ public final class CognitoJWTVerifier: Sendable {
             let header = #"{"alg":"RS256","kid":"# + JSONString.quoted(key.kid) + "}"
             let payload =
                 #"{"iss":"# + JSONString.quoted(configuration.issuer) + #","token_use":"id","sub":"warm-up"}"#
-            let signature = [UInt8](repeating: 0, count: max(key.bits / 8, 1))
+            let signature = [UInt8](repeating: 0, count: (key.bits + 7) / 8)
             let token =
                 Base64.encodeURL(Array(header.utf8)) + "." + Base64.encodeURL(Array(payload.utf8)) + "."
                 + Base64.encodeURL(signature)
@@ -262,7 +262,7 @@ public final class CognitoJWTVerifier: Sendable {
         )
     }
 
-    private static func isBase64URL(_ byte: UInt8) -> Bool {
+    static func isBase64URL(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):

@@ -1,9 +1,9 @@
 import Crypto
+import CryptoExtras
 import CurlHTTP
 import LambdaCodable
 import LambdaRuntime
 import Synchronization
-import _CryptoExtras
 
 /// Fetches a JWKS document.
 public protocol JWKSFetching: Sendable {
@@ -242,12 +242,13 @@ public final class JWKSCache: Sendable {
         guard entry.kty == "RSA" else { throw unusable("is not an RSA key (kty \(entry.kty ?? "missing"))") }
         if let use = entry.use, use != "sig" { throw unusable("is for \"\(use)\", not for signatures") }
         if let alg = entry.alg, alg != "RS256" { throw unusable("is for \(alg), not RS256") }
-        guard let n = entry.n, let e = entry.e, let modulus = Base64.decode(n), let exponent = Base64.decode(e),
+        guard let n = entry.n, let e = entry.e, let modulus = base64URLMember(n), let exponent = base64URLMember(e),
             !exponent.isEmpty
         else {
-            throw unusable("has no valid modulus and exponent")
+            throw unusable("has no valid modulus and exponent (unpadded base64url, as RFC 7518 writes them)")
         }
-        let bits = modulus.drop { $0 == 0 }.count * 8
+        let significant = modulus.drop { $0 == 0 }
+        let bits = significant.first.map { significant.count * 8 - $0.leadingZeroBitCount } ?? 0
         guard bits >= 2048 else { throw unusable("has \(bits) bits; at least 2048 are required") }
         let publicKey: _RSA.Signing.PublicKey
         do {
@@ -256,6 +257,13 @@ public final class JWKSCache: Sendable {
             throw unusable("was refused as an RSA public key by swift-crypto: \(error)")
         }
         return VerificationKey(keyID: kid, bits: bits, publicKey: publicKey)
+    }
+
+    /// A JWK member in unpadded base64url, as RFC 7518 writes `n` and `e`, as bytes; nil for any other alphabet,
+    /// for padding, or for a length no encoding has.
+    static func base64URLMember(_ text: String) -> [UInt8]? {
+        guard text.utf8.allSatisfy(CognitoJWTVerifier.isBase64URL) else { return nil }
+        return CognitoJWTVerifier.base64URL(Substring(text).utf8)
     }
 
     static func shorten(_ text: String) -> String {

@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import TestSupport
 import Testing
+import _CryptoExtras
 
 /// Shared keys: RSA key generation is slow, so each is made once.
 enum Keys {
@@ -265,6 +266,38 @@ struct JWTMatrixTests {
             #expect(error.message.contains("key \"\(Keys.pool.kid)\" was refused as an RSA public key"))
         } else {
             Issue.record("a key with exponent 2 was accepted")
+        }
+        // A modulus one bit short of 2048 is refused by our size check, with its exact size. And n and e must be
+        // unpadded base64url (RFC 7518): padding or the standard alphabet's + and / are refused.
+        let modulus = try Keys.pool.privateKey.publicKey.getKeyPrimitives().modulus
+        var shifted = [UInt8](repeating: 0, count: modulus.count)
+        var carry: UInt8 = 0
+        for (index, byte) in modulus.enumerated() {
+            shifted[index] = byte >> 1 | carry
+            carry = byte << 7
+        }
+        var short = try Keys.pool.jwk()
+        short["n"] = TestJWT.base64URL(Data(shifted))
+        var padded = try Keys.pool.jwk()
+        padded["e"] = (padded["e"] as! String) + "=="
+        var standardAlphabet = try Keys.pool.jwk()
+        standardAlphabet["n"] =
+            (standardAlphabet["n"] as! String).replacingOccurrences(of: "-", with: "+")
+            .replacingOccurrences(of: "_", with: "/") + "+/"
+        for (jwk, reason) in [
+            (short, "has 2047 bits; at least 2048 are required"), (padded, "has no valid modulus and exponent"),
+            (standardAlphabet, "has no valid modulus and exponent"),
+        ] {
+            let result = try await verify(
+                try Keys.pool.token(TestJWT.idClaims(now: now)),
+                jwks: MemoryJWKS(TestJWT.jwks([jwk]))
+            )
+            if case .failure(let error) = result {
+                #expect(error.code == .unusableKey)
+                #expect(error.message.contains(reason), "\(error.message)")
+            } else {
+                Issue.record("a key that must be refused (\(reason)) was accepted")
+            }
         }
         // use and alg may be absent from a JWK.
         let bare = try MemoryJWKS(TestJWT.jwks([Keys.pool.jwk(use: nil, alg: nil)]))
