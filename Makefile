@@ -113,6 +113,8 @@ bench: deps test-deps lambda
 # folder holding only the two archives is searched first, so -lstdc++ (the static Swift runtime's link flags) and -lz
 # find the archives there; GCC's runtime library exception and zlib's licence both allow static linking.
 STATIC_LIBS := $(LAMBDA_SCRATCH)/static-libs
+# The clang the Swift toolchain links with: it finds the archives the link will find.
+TOOLCHAIN_CLANG := $(dir $(realpath $(shell command -v $(SWIFT))))clang
 ORDER_FILE := $(CURDIR)/deploy/bootstrap.order
 LAMBDA_LINK_FLAGS := -Xswiftc -L$(STATIC_LIBS) -Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs -Xlinker --no-export-dynamic \
 	-Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now \
@@ -120,12 +122,20 @@ LAMBDA_LINK_FLAGS := -Xswiftc -L$(STATIC_LIBS) -Xswiftc -use-ld=lld -Xlinker -z 
 lambda: deps
 	deploy/build-libcurl.sh $(CURL_PREFIX)
 	@mkdir -p $(STATIC_LIBS)
-	@for archive in libstdc++.a libz.a; do \
-		path=$$(gcc -print-file-name=$$archive); \
-		if [ ! -f "$$path" ]; then echo "error: no $$archive for gcc (install libstdc++-12-dev and zlib1g-dev)" >&2; exit 1; fi; \
+	@cc=$(TOOLCHAIN_CLANG); [ -x "$$cc" ] || cc=gcc; \
+	for archive in libstdc++.a libz.a; do \
+		path=$$($$cc -print-file-name=$$archive); \
+		case "$$path" in /*) ;; *) echo "error: the linker finds no $$archive: install the static archives of the C++" \
+			"standard library and zlib (Debian: the libstdc++-dev of the installed GCC and zlib1g-dev; Amazon Linux:" \
+			"libstdc++-static and zlib-static)" >&2; exit 1;; esac; \
 		ln -sfn "$$(realpath "$$path")" $(STATIC_LIBS)/$$archive; \
-	done
-	@# SwiftPM tracks neither the archive nor the order file: relink when one is newer than the binary.
+	done; \
+	for archive in libstdc++.a libz.a libssl.a libcrypto.a; do path=$$($$cc -print-file-name=$$archive); \
+		case "$$path" in /*) sha256sum "$$(realpath "$$path")";; esac; done > $(STATIC_LIBS)/.archives.new; \
+	if cmp -s $(STATIC_LIBS)/.archives.new $(STATIC_LIBS)/.archives; then rm $(STATIC_LIBS)/.archives.new; else \
+		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; mv $(STATIC_LIBS)/.archives.new $(STATIC_LIBS)/.archives; fi
+	@# SwiftPM tracks none of the archives it links (above: a security update of libstdc++, zlib or OpenSSL
+	@# changes its checksum) nor the order file: relink when one changed.
 	@if [ -f $(LAMBDA_SCRATCH)/release/bootstrap ] && { [ $(CURL_PREFIX)/lib/libcurl.a -nt $(LAMBDA_SCRATCH)/release/bootstrap ] || \
 		{ [ -f $(ORDER_FILE) ] && [ $(ORDER_FILE) -nt $(LAMBDA_SCRATCH)/release/bootstrap ]; }; }; then \
 		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; fi
