@@ -121,24 +121,24 @@ LAMBDA_LINK_FLAGS := -Xswiftc -L$(STATIC_LIBS) -Xswiftc -use-ld=lld -Xlinker -z 
 	$(if $(wildcard $(ORDER_FILE)),-Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering)
 lambda: deps
 	deploy/build-libcurl.sh $(CURL_PREFIX)
+	@# SwiftPM tracks none of what it links from outside the package: the lean libcurl, the libstdc++, zlib and
+	@# OpenSSL archives (a security update of one changes its checksum), nor the order file. Their checksums are
+	@# kept beside STATIC_LIBS, and bootstrap is relinked when one changed.
 	@mkdir -p $(STATIC_LIBS)
 	@cc=$(TOOLCHAIN_CLANG); [ -x "$$cc" ] || cc=gcc; \
 	for archive in libstdc++.a libz.a; do \
 		path=$$($$cc -print-file-name=$$archive); \
-		case "$$path" in /*) ;; *) echo "error: the linker finds no $$archive: install the static archives of the C++" \
-			"standard library and zlib (Debian: the libstdc++-dev of the installed GCC and zlib1g-dev; Amazon Linux:" \
-			"libstdc++-static and zlib-static)" >&2; exit 1;; esac; \
-		ln -sfn "$$(realpath "$$path")" $(STATIC_LIBS)/$$archive; \
+		case "$$path" in /*) ln -sfn "$$(realpath "$$path")" $(STATIC_LIBS)/$$archive;; \
+		*) echo "error: the linker finds no $$archive: install the static archives of the C++ standard library and" \
+			"zlib (Debian: the libstdc++-dev of the installed GCC and zlib1g-dev; Amazon Linux: libstdc++-static and" \
+			"zlib-static)" >&2; exit 1;; esac; \
 	done; \
-	for archive in libstdc++.a libz.a libssl.a libcrypto.a; do path=$$($$cc -print-file-name=$$archive); \
-		case "$$path" in /*) sha256sum "$$(realpath "$$path")";; esac; done > $(STATIC_LIBS)/.archives.new; \
-	if cmp -s $(STATIC_LIBS)/.archives.new $(STATIC_LIBS)/.archives; then rm $(STATIC_LIBS)/.archives.new; else \
-		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; mv $(STATIC_LIBS)/.archives.new $(STATIC_LIBS)/.archives; fi
-	@# SwiftPM tracks none of the archives it links (above: a security update of libstdc++, zlib or OpenSSL
-	@# changes its checksum) nor the order file: relink when one changed.
-	@if [ -f $(LAMBDA_SCRATCH)/release/bootstrap ] && { [ $(CURL_PREFIX)/lib/libcurl.a -nt $(LAMBDA_SCRATCH)/release/bootstrap ] || \
-		{ [ -f $(ORDER_FILE) ] && [ $(ORDER_FILE) -nt $(LAMBDA_SCRATCH)/release/bootstrap ]; }; }; then \
-		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; fi
+	openssl=$$(for archive in libssl.a libcrypto.a; do path=$$($$cc -print-file-name=$$archive); \
+		case "$$path" in /*) echo "$$path";; esac; done); \
+	sha256sum $(CURL_PREFIX)/lib/libcurl.a $(wildcard $(ORDER_FILE)) $(STATIC_LIBS)/libstdc++.a $(STATIC_LIBS)/libz.a \
+		$$openssl > $(STATIC_LIBS)/.inputs.new; \
+	if cmp -s $(STATIC_LIBS)/.inputs.new $(STATIC_LIBS)/.inputs; then rm $(STATIC_LIBS)/.inputs.new; else \
+		rm -f $(LAMBDA_SCRATCH)/release/bootstrap; mv $(STATIC_LIBS)/.inputs.new $(STATIC_LIBS)/.inputs; fi
 	@echo "==> building bootstrap (release, static Swift runtime, lean libcurl)"
 	PKG_CONFIG_PATH=$(CURL_PREFIX)/lib/pkgconfig $(SWIFT) build --scratch-path $(LAMBDA_SCRATCH) \
 		-c release --static-swift-stdlib $(LAMBDA_LINK_FLAGS) --product bootstrap
